@@ -1,0 +1,335 @@
+/*
+ * wsched.h - a lock-free work-stealing scheduler for fork-join parallelism.
+ *
+ * The one public header of libwsched. Handles are opaque, except for the
+ * fork-join fast path (ws_spawn/ws_sync), which is inline: a call into the
+ * library would cost more than the whole spawn (see sched/README.md, "Why
+ * the fast path is in the header"). Fields whose names start with ws__ are
+ * private: they may change in any release.
+ *
+ * Conventions
+ *  - Functions that can fail return 0 or a negative errno value; ws_strerror()
+ *    names it. Invalid arguments give -EINVAL, never undefined behaviour.
+ *  - "any thread" means any thread of the process, including a worker of
+ *    another pool. "worker" means a worker thread of the pool, inside a task;
+ *    such functions take the ws_worker * the task received.
+ *  - The library never prints, never reads the environment and never calls
+ *    exit() or abort() on bad input.
+ *
+ * Fork-join discipline: a task that spawns must sync every child it spawned,
+ * newest first, before it returns (strict fork-join, as in Cilk). Groups and
+ * parallel_for follow the same nesting.
+ */
+#ifndef WSCHED_H
+#define WSCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#define WS__ATOMIC(T) T /* C++ sees the layout only; it calls the out-of-line path */
+#else
+#include <stdatomic.h>
+#define WS__ATOMIC(T) _Atomic(T)
+#endif
+
+#if defined(WSCHED_STATIC_DEFINE)
+#define WS_API
+#elif defined(WSCHED_BUILDING)
+#define WS_API __attribute__((visibility("default")))
+#else
+#define WS_API
+#endif
+
+#define WS_VERSION_MAJOR 0
+#define WS_VERSION_MINOR 1
+#define WS_VERSION_PATCH 0
+
+typedef struct ws_pool ws_pool;     /* a set of workers; owns everything below */
+typedef struct ws_worker ws_worker; /* one worker thread; valid inside its tasks */
+typedef struct ws_task ws_task;     /* a spawned task's frame, owned by the spawner */
+typedef struct ws_job ws_job;       /* a submitted root task, for wait or poll */
+
+/* A task body. Runs on a worker; w is that worker, t the frame passed to ws_spawn. */
+typedef void (*ws_task_fn)(ws_worker *w, ws_task *t);
+/* A body with a plain argument, for roots, jobs and task-group children. */
+typedef void (*ws_fn)(ws_worker *w, void *arg);
+/* A parallel_for body over the half-open index range [begin, end). */
+typedef void (*ws_range_fn)(ws_worker *w, size_t begin, size_t end, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Errors                                                             */
+
+/* A static, human-readable message for 0 or a negative errno. Any thread. */
+WS_API const char *ws_strerror(int err);
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                      */
+
+enum ws_pin_policy {
+    WS_PIN_DEFAULT = 0, /* WS_PIN_CORE */
+    WS_PIN_NONE,        /* do not bind workers */
+    WS_PIN_CORE,        /* bind worker i to core i (mod cores) of the process's CPU set */
+    WS_PIN_PU           /* bind worker i to hardware thread i (mod PUs) */
+};
+
+enum ws_victim_policy {
+    WS_VICTIM_DEFAULT = 0, /* WS_VICTIM_NEAREST */
+    WS_VICTIM_NEAREST,     /* shared cache first, then NUMA node, then the rest; random within a level */
+    WS_VICTIM_RANDOM       /* uniformly random victim */
+};
+
+/*
+ * Zero means "choose for me"; WS_CONFIG_INIT gives all defaults, and passing
+ * NULL to ws_pool_create is the same.
+ */
+struct ws_config {
+    unsigned workers;          /* 0: one per core of the process's CPU binding; at most WS_MAX_WORKERS */
+    enum ws_pin_policy pin;    /* 0: WS_PIN_CORE */
+    enum ws_victim_policy victim; /* 0: WS_VICTIM_NEAREST */
+    unsigned deque_log2;       /* initial deque slots, as log2, 4..26; 0: 12 (4096 slots); the deque grows */
+    unsigned spin_rounds;      /* failed steal rounds (with back-off) before an idle worker sleeps; 0: 64 */
+    unsigned inject_log2;      /* injection queue slots, as log2, 4..20; 0: 10 */
+    size_t stack_size;         /* worker thread stack in bytes, >= 64 KiB; 0: 64 MiB (reserved, not committed) */
+    uint64_t seed;             /* victim-choice random seed; 0: a fixed default, so runs repeat */
+    void *hwloc_topology;      /* a loaded hwloc_topology_t to borrow (must outlive the pool); NULL: load one */
+};
+#define WS_CONFIG_INIT {0}
+#define WS_MAX_WORKERS 1024
+
+/* ------------------------------------------------------------------ */
+/* Pools                                                              */
+
+/*
+ * Creates a pool and starts its workers. Any thread. On success *pool is set
+ * and 0 returned; on failure *pool is NULL and nothing is left behind:
+ * -EINVAL (pool or a config field invalid), -ENOMEM, or the error of a thread
+ * that could not be started (-EAGAIN under RLIMIT_NPROC, for example).
+ * Topology or pinning failure is not an error: the pool runs unpinned and
+ * ws_pool_info() says why.
+ */
+WS_API int ws_pool_create(ws_pool **pool, const struct ws_config *cfg);
+
+/*
+ * Waits for every submitted job, stops the workers and frees the pool.
+ * Any thread except a worker of this pool (-EDEADLK, and nothing is done).
+ * NULL is a no-op returning 0. Jobs not yet released stay valid until
+ * ws_job_release().
+ */
+WS_API int ws_pool_destroy(ws_pool *pool);
+
+struct ws_pool_info {
+    unsigned workers;
+    unsigned cores;                /* cores in the process's CPU binding, as hwloc saw it */
+    unsigned pus;                  /* hardware threads in that binding */
+    enum ws_pin_policy pin;        /* the policy asked for (resolved) */
+    enum ws_victim_policy victim;  /* the policy in use (resolved) */
+    int pinned;                    /* 1 if every worker is bound to its CPU set */
+    int pin_error;                 /* 0, or the negative errno that made the pool run unpinned */
+    char pin_message[160];         /* why the pool runs unpinned, or "" */
+    unsigned numa_nodes;
+};
+
+/* Fills *info. Any thread. -EINVAL on NULL. */
+WS_API int ws_pool_info(const ws_pool *pool, struct ws_pool_info *info);
+
+struct ws_worker_stats {
+    uint64_t spawns;      /* ws_spawn calls (and group/loop spawns) */
+    uint64_t steals;      /* tasks taken from other workers' deques */
+    uint64_t steal_fails; /* steal attempts that found nothing or lost a race */
+    uint64_t leapfrogs;   /* steals made while waiting for a stolen child */
+    uint64_t publishes;   /* private tasks made stealable on a thief's demand */
+    uint64_t injected;    /* root tasks and jobs taken from the injection queue */
+    uint64_t sleeps;      /* times the worker went to sleep */
+    uint64_t idle_ns;     /* time spent looking for work or asleep */
+    int cpu;              /* OS index of the first PU the worker is bound to, or -1 */
+};
+
+/*
+ * Copies the counters of workers [0, n) into stats[] (n may exceed the
+ * worker count) and returns the number of workers, or -EINVAL. Any thread.
+ * Counters are exact once the pool is idle; while tasks run, a worker's
+ * spawn count may lag by the spawns since it last looked for work.
+ */
+WS_API int ws_pool_stats(const ws_pool *pool, struct ws_worker_stats *stats, unsigned n);
+
+/* The number of workers. Any thread. */
+WS_API unsigned ws_pool_workers(const ws_pool *pool);
+
+/* ------------------------------------------------------------------ */
+/* Entry from any thread                                              */
+
+/*
+ * Runs fn(w, arg) on a worker of the pool and blocks until it and all it
+ * spawned have finished. From a worker of this pool, fn runs inline at once.
+ * Returns 0, or -EINVAL (NULL pool or fn), -ESHUTDOWN (pool being destroyed).
+ */
+WS_API int ws_run(ws_pool *pool, ws_fn fn, void *arg);
+
+/*
+ * Queues fn(w, arg) to run on the pool and returns at once. If job is not
+ * NULL, *job receives a handle to wait on or poll, to be released with
+ * ws_job_release(); if NULL, the job is detached. Any thread; may block
+ * briefly while the injection queue is full. Returns 0, -EINVAL, -ENOMEM,
+ * -ESHUTDOWN.
+ */
+WS_API int ws_submit(ws_pool *pool, ws_job **job, ws_fn fn, void *arg);
+
+/*
+ * Blocks until the job has run. From a worker of the job's pool, the worker
+ * runs other tasks while it waits instead of blocking. Returns 0 or -EINVAL.
+ */
+WS_API int ws_job_wait(ws_job *job);
+
+/* 1 if the job has finished, 0 if not, -EINVAL on NULL. Any thread, never blocks. */
+WS_API int ws_job_poll(const ws_job *job);
+
+/* Releases the handle; a job still running completes and is freed later. NULL is a no-op. */
+WS_API void ws_job_release(ws_job *job);
+
+/* ------------------------------------------------------------------ */
+/* Workers                                                            */
+
+/* The worker running the calling thread, or NULL outside any pool. */
+WS_API ws_worker *ws_worker_self(void);
+/* The worker's index in [0, ws_pool_workers()). */
+WS_API unsigned ws_worker_id(const ws_worker *w);
+WS_API ws_pool *ws_worker_pool(const ws_worker *w);
+
+/* ------------------------------------------------------------------ */
+/* Fork-join (worker only)                                            */
+
+/*
+ * A task frame. Embed it in a struct of your own that holds the task's
+ * arguments and results, keep it alive (on your stack, typically) until
+ * ws_sync returns, and recover your struct in the body with WS_CONTAINER_OF.
+ */
+struct ws_task {
+    ws_task_fn ws__fn;
+    WS__ATOMIC(uint64_t) ws__state;
+};
+
+#define WS_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
+
+/*
+ * ws_spawn(w, t, fn): makes fn(w', t) available to run in parallel with the
+ * caller, on this or another worker. Never blocks, never allocates on its
+ * fast path, cannot fail (if the deque cannot grow, fn runs at once).
+ *
+ * ws_sync(w, t): returns once fn(w', t) has finished; t must be the caller's
+ * most recent spawn not yet synced. If no thief took t, runs it here; if one
+ * did, runs other work (the thief's first) until it completes. The frame's
+ * contents written by fn are visible after ws_sync returns.
+ */
+static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn);
+static inline void ws_sync(ws_worker *w, ws_task *t);
+
+/* Out-of-line versions of the two above, for C++ and for foreign-function use. */
+WS_API void ws_spawn_noinline(ws_worker *w, ws_task *t, ws_task_fn fn);
+WS_API void ws_sync_noinline(ws_worker *w, ws_task *t);
+
+/*
+ * Runs fn(w, b, e, arg) over subranges [b, e) covering [begin, end), in
+ * parallel, by recursive halving down to at most `grain` indices (0: choose
+ * from the range and the worker count). Returns when all have finished:
+ * 0, or -EINVAL (NULL w or fn, begin > end). Worker only.
+ */
+WS_API int ws_parallel_for(ws_worker *w, size_t begin, size_t end, size_t grain, ws_range_fn fn,
+                           void *arg);
+
+/*
+ * A task group: spawn any number of children, then wait for all. The group
+ * lives on the caller's stack; children's frames come from a per-worker arena
+ * (allocation only when the arena first grows). The task that initialises a
+ * group must wait on it before returning. Worker only.
+ */
+typedef struct ws_group {
+    void *ws__head; /* newest child frame; children are linked newest first */
+    size_t ws__count;
+} ws_group;
+
+WS_API void ws_group_init(ws_group *g);
+/* 0, or -EINVAL (NULL w, g or fn). Under memory exhaustion the child runs at once. */
+WS_API int ws_group_spawn(ws_worker *w, ws_group *g, ws_fn fn, void *arg);
+/* Waits for every child spawned into g; returns how many there were, or -EINVAL. */
+WS_API long ws_group_wait(ws_worker *w, ws_group *g);
+
+/* ------------------------------------------------------------------ */
+/* Private: the inline fast path. Not part of the API.                */
+
+/* The worker's owner-only fields, first in struct ws_worker (see sched/deque.h). */
+struct ws__own {
+    uint64_t tail;                         /* next free slot (absolute index); owner only */
+    WS__ATOMIC(uint64_t) split;            /* first private slot; thieves poison it to demand work */
+    WS__ATOMIC(uint64_t) limit;            /* a spawn reaching it takes the slow path; thieves poison it */
+    WS__ATOMIC(ws_task *) *slots;          /* circular buffer shared with thieves */
+    uint64_t mask;                         /* capacity - 1 */
+    uint64_t nspawn;                       /* spawn counter, published on slow paths */
+};
+
+WS_API void ws__spawn_slow(ws_worker *w);
+WS_API void ws__sync_slow(ws_worker *w, ws_task *t);
+
+#ifndef __cplusplus
+
+#if defined(__GNUC__)
+#define WS__LIKELY(x) __builtin_expect(!!(x), 1)
+#define WS__UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#define WS__LIKELY(x) (x)
+#define WS__UNLIKELY(x) (x)
+#endif
+
+static inline struct ws__own *ws__own_of(ws_worker *w)
+{
+    return (struct ws__own *)(void *)w;
+}
+
+static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
+{
+    struct ws__own *o = ws__own_of(w);
+    uint64_t tail = o->tail;
+    t->ws__fn = fn;
+    /* [F1] relaxed: the slot is private to the owner until [P1] in
+     * ws__deque_publish_owner() releases it to thieves. */
+    atomic_store_explicit(&o->slots[tail & o->mask], t, memory_order_relaxed);
+    o->tail = tail + 1;
+    o->nspawn++;
+    /* [F2] relaxed: limit is owner data that thieves may lower as a hint
+     * ([D1] in ws__demand()); a missed hint only delays a steal. */
+    if (WS__UNLIKELY(tail + 1 >= atomic_load_explicit(&o->limit, memory_order_relaxed)))
+        ws__spawn_slow(w);
+}
+
+static inline void ws_sync(ws_worker *w, ws_task *t)
+{
+    struct ws__own *o = ws__own_of(w);
+    uint64_t tail = o->tail;
+    /* [F3] relaxed: as [F2]; a poisoned split sends us to the slow path. */
+    if (WS__LIKELY(tail > atomic_load_explicit(&o->split, memory_order_relaxed))) {
+        o->tail = tail - 1;
+        t->ws__fn(w, t);
+        return;
+    }
+    ws__sync_slow(w, t);
+}
+
+#else /* __cplusplus */
+
+static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
+{
+    ws_spawn_noinline(w, t, fn);
+}
+static inline void ws_sync(ws_worker *w, ws_task *t)
+{
+    ws_sync_noinline(w, t);
+}
+
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WSCHED_H */
