@@ -208,6 +208,7 @@ WS_API ws_pool *ws_worker_pool(const ws_worker *w);
 struct ws_task {
     ws_task_fn ws__fn;
     WS__ATOMIC(uint64_t) ws__state;
+    ws_task *ws__link; /* the owner's list of stolen tasks (sched/deque.c) */
 };
 
 #define WS_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
@@ -225,9 +226,24 @@ struct ws_task {
 static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn);
 static inline void ws_sync(ws_worker *w, ws_task *t);
 
-/* Out-of-line versions of the two above, for C++ and for foreign-function use. */
+/*
+ * ws_reclaim(w, t): a sync that lets the caller run the child itself. If no
+ * thief took t (the common case), takes it back unrun and returns 1: the
+ * caller then runs the child's work with a direct call, which the compiler
+ * can see and inline, instead of the indirect call of ws_sync. Otherwise
+ * returns 0 once the thief has finished it. Either way t counts as synced:
+ *
+ *     ws_spawn(w, &a.task, fib_task);
+ *     long y = fib(w, n - 2);
+ *     if (ws_reclaim(w, &a.task))
+ *         a.result = fib(w, n - 1);
+ */
+static inline int ws_reclaim(ws_worker *w, ws_task *t);
+
+/* Out-of-line versions of the three above, for C++ and for foreign-function use. */
 WS_API void ws_spawn_noinline(ws_worker *w, ws_task *t, ws_task_fn fn);
 WS_API void ws_sync_noinline(ws_worker *w, ws_task *t);
+WS_API int ws_reclaim_noinline(ws_worker *w, ws_task *t);
 
 /*
  * Runs fn(w, b, e, arg) over subranges [b, e) covering [begin, end), in
@@ -260,16 +276,16 @@ WS_API long ws_group_wait(ws_worker *w, ws_group *g);
 
 /* The worker's owner-only fields, first in struct ws_worker (see sched/deque.h). */
 struct ws__own {
-    uint64_t tail;                         /* next free slot (absolute index); owner only */
-    WS__ATOMIC(uint64_t) split;            /* first private slot; thieves poison it to demand work */
-    WS__ATOMIC(uint64_t) limit;            /* a spawn reaching it takes the slow path; thieves poison it */
-    WS__ATOMIC(ws_task *) *slots;          /* circular buffer shared with thieves */
-    uint64_t mask;                         /* capacity - 1 */
-    uint64_t nspawn;                       /* spawn counter, published on slow paths */
+    WS__ATOMIC(ws_task *) *head;  /* next free slot of the circular buffer; owner only */
+    WS__ATOMIC(uintptr_t) split;  /* pops while head > split are private; thieves poison it */
+    WS__ATOMIC(uintptr_t) limit;  /* a spawn filling the slot at limit or past it takes the
+                                   * slow path; thieves poison it (0) */
+    uint64_t nspawn;              /* spawn counter, published on slow paths */
 };
 
 WS_API void ws__spawn_slow(ws_worker *w);
 WS_API void ws__sync_slow(ws_worker *w, ws_task *t);
+WS_API int ws__reclaim_slow(ws_worker *w);
 
 #ifndef __cplusplus
 
@@ -289,30 +305,46 @@ static inline struct ws__own *ws__own_of(ws_worker *w)
 static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
 {
     struct ws__own *o = ws__own_of(w);
-    uint64_t tail = o->tail;
+    WS__ATOMIC(ws_task *) *h = o->head;
     t->ws__fn = fn;
     /* [F1] relaxed: the slot is private to the owner until [P1] in
      * ws__deque_publish_owner() releases it to thieves. */
-    atomic_store_explicit(&o->slots[tail & o->mask], t, memory_order_relaxed);
-    o->tail = tail + 1;
+    atomic_store_explicit(h, t, memory_order_relaxed);
+    o->head++;
     o->nspawn++;
     /* [F2] relaxed: limit is owner data that thieves may lower as a hint
-     * ([D1] in ws__demand()); a missed hint only delays a steal. */
-    if (WS__UNLIKELY(tail + 1 >= atomic_load_explicit(&o->limit, memory_order_relaxed)))
+     * ([D2] in ws__deque_demand()); a missed hint only delays a steal. */
+    if (WS__UNLIKELY((uintptr_t)h >= atomic_load_explicit(&o->limit, memory_order_relaxed)))
         ws__spawn_slow(w);
 }
 
 static inline void ws_sync(ws_worker *w, ws_task *t)
 {
     struct ws__own *o = ws__own_of(w);
-    uint64_t tail = o->tail;
+    WS__ATOMIC(ws_task *) *h = o->head;
     /* [F3] relaxed: as [F2]; a poisoned split sends us to the slow path. */
-    if (WS__LIKELY(tail > atomic_load_explicit(&o->split, memory_order_relaxed))) {
-        o->tail = tail - 1;
+    if (WS__LIKELY((uintptr_t)h > atomic_load_explicit(&o->split, memory_order_relaxed))) {
+        o->head = h - 1;
         t->ws__fn(w, t);
         return;
     }
     ws__sync_slow(w, t);
+}
+
+static inline int ws_reclaim(ws_worker *w, ws_task *t)
+{
+    struct ws__own *o = ws__own_of(w);
+    WS__ATOMIC(ws_task *) *h = o->head;
+    /* [F3] as in ws_sync. */
+    if (WS__LIKELY((uintptr_t)h > atomic_load_explicit(&o->split, memory_order_relaxed))) {
+        o->head = h - 1;
+        return 1;
+    }
+    /* The slow path finds t itself (see "stolen list" in sched/deque.c):
+     * not passing it keeps one register fewer live across the caller's
+     * own work. */
+    (void)t;
+    return ws__reclaim_slow(w);
 }
 
 #else /* __cplusplus */
@@ -324,6 +356,10 @@ static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
 static inline void ws_sync(ws_worker *w, ws_task *t)
 {
     ws_sync_noinline(w, t);
+}
+static inline int ws_reclaim(ws_worker *w, ws_task *t)
+{
+    return ws_reclaim_noinline(w, t);
 }
 
 #endif

@@ -1,0 +1,159 @@
+/*
+ * park.c - sleeping and waking idle workers.
+ *
+ * Each worker sleeps on its own ck_ec event count (futex underneath), so a
+ * wake-up reaches one worker, not a herd. The protocol is the usual one for
+ * event counts, with a Dekker-style handshake on the sleeper set:
+ *
+ *   sleeper                               waker
+ *   [K0] set own bit in mask (seq_cst)    make work visible (release)
+ *   v = ck_ec_value(&park)                [K1] fence seq_cst
+ *   [K2] fence seq_cst                    [K3] read count/mask; clear one bit
+ *   if ready(): retract, return                (seq_cst RMW), then ck_ec_inc
+ *   ck_ec_wait(&park, v)                       that worker's count
+ *
+ * Either the waker's [K3] sees the sleeper's bit (and its increment, coming
+ * after the sleeper read v, ends the wait at once), or the sleeper's ready()
+ * after [K2] sees the work. ck_ec's own barriers are invisible to
+ * ThreadSanitizer; no data rides on them, only wake-ups.
+ *
+ * Pairs: [K0] with [K3]; [K1] with [K2].
+ */
+#include "park.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pool.h"
+
+static int ws__ec_gettime(const struct ck_ec_ops *ops, struct timespec *out)
+{
+    (void)ops;
+    return clock_gettime(CLOCK_MONOTONIC, out);
+}
+
+static void ws__ec_wait32(const struct ck_ec_wait_state *st, const uint32_t *addr,
+                          uint32_t expected, const struct timespec *deadline)
+{
+    (void)st;
+    /* FUTEX_WAIT_BITSET takes an absolute CLOCK_MONOTONIC deadline, which is
+     * what ck_ec passes. Any early return is fine: ck_ec re-checks. */
+    syscall(SYS_futex, addr, FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG, expected, deadline, NULL,
+            FUTEX_BITSET_MATCH_ANY);
+}
+
+static void ws__ec_wake32(const struct ck_ec_ops *ops, const uint32_t *addr)
+{
+    (void)ops;
+    syscall(SYS_futex, addr, FUTEX_WAKE | FUTEX_PRIVATE_FLAG, INT_MAX, NULL, NULL, 0);
+}
+
+static void ws__ec_wait64(const struct ck_ec_wait_state *st, const uint64_t *addr,
+                          uint64_t expected, const struct timespec *deadline)
+{
+    /* ck_ec64 keeps its flag in the low bit and the futex word in the low
+     * half on little-endian machines. */
+    ws__ec_wait32(st, (const uint32_t *)(const void *)addr, (uint32_t)expected, deadline);
+}
+
+static void ws__ec_wake64(const struct ck_ec_ops *ops, const uint64_t *addr)
+{
+    ws__ec_wake32(ops, (const uint32_t *)(const void *)addr);
+}
+
+static const struct ck_ec_ops ws__ec_ops = {
+    .gettime = ws__ec_gettime,
+    .wait32 = ws__ec_wait32,
+    .wait64 = ws__ec_wait64,
+    .wake32 = ws__ec_wake32,
+    .wake64 = ws__ec_wake64,
+};
+
+const struct ck_ec_mode ws__ec_mode = {.ops = &ws__ec_ops, .single_producer = false};
+
+int ws__sleepers_init(struct ws__sleepers *s, unsigned nworkers)
+{
+    s->nwords = (nworkers + 63) / 64;
+    s->mask = calloc(s->nwords, sizeof(*s->mask));
+    if (s->mask == NULL)
+        return -ENOMEM;
+    for (unsigned i = 0; i < s->nwords; i++)
+        atomic_init(&s->mask[i], 0);
+    atomic_init(&s->count, 0);
+    return 0;
+}
+
+void ws__sleepers_destroy(struct ws__sleepers *s)
+{
+    free(s->mask);
+    s->mask = NULL;
+}
+
+static void ws__retract(struct ws__sleepers *s, unsigned id)
+{
+    /* relaxed: leaving the set needs no ordering; a waker that still picks
+     * us only causes one spurious wake-up. */
+    atomic_fetch_and_explicit(&s->mask[id / 64], ~((uint64_t)1 << (id % 64)),
+                              memory_order_relaxed);
+    atomic_fetch_sub_explicit(&s->count, 1, memory_order_relaxed);
+}
+
+void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), void *arg)
+{
+    struct ws__sleepers *s = &w->pool->sleepers;
+    /* [K0] seq_cst: announces us before ready() looks for work; pairs with [K3]. */
+    atomic_fetch_add_explicit(&s->count, 1, memory_order_seq_cst);
+    atomic_fetch_or_explicit(&s->mask[w->id / 64], (uint64_t)1 << (w->id % 64),
+                             memory_order_seq_cst);
+    uint32_t v = ck_ec32_value(&w->park);
+    /* [K2] seq_cst: the announcement and the read of v come before ready()'s
+     * loads; pairs with [K1]. */
+    atomic_thread_fence(memory_order_seq_cst);
+    if (!ready(w, arg)) {
+        ws__stat_add(&w->stats.sleeps, 1);
+        ck_ec32_wait(&w->park, &ws__ec_mode, v, NULL);
+    }
+    ws__retract(s, w->id);
+}
+
+void ws__wake_worker(struct ws_worker *w)
+{
+    ck_ec32_inc(&w->park, &ws__ec_mode);
+}
+
+void ws__wake_one(struct ws_pool *p)
+{
+    struct ws__sleepers *s = &p->sleepers;
+    /* [K1] seq_cst: the work made visible before this call is ordered before
+     * our look at the sleeper set; pairs with [K2]. */
+    atomic_thread_fence(memory_order_seq_cst);
+    /* [K3] relaxed after [K1]: the fence orders it; pairs with [K0]. */
+    if (atomic_load_explicit(&s->count, memory_order_relaxed) == 0)
+        return;
+    for (unsigned i = 0; i < s->nwords; i++) {
+        uint64_t m = atomic_load_explicit(&s->mask[i], memory_order_relaxed);
+        while (m != 0) {
+            uint64_t bit = m & -m;
+            /* [K3] seq_cst: claiming the bit makes us the one waker of that
+             * sleeper; a lost race moves on to the next. */
+            uint64_t old = atomic_fetch_and_explicit(&s->mask[i], ~bit, memory_order_seq_cst);
+            if (old & bit) {
+                ws__wake_worker(&p->workers[i * 64 + (unsigned)__builtin_ctzll(bit)]);
+                return;
+            }
+            m = old & ~bit;
+        }
+    }
+}
+
+void ws__wake_all(struct ws_pool *p)
+{
+    atomic_thread_fence(memory_order_seq_cst); /* as [K1] */
+    for (unsigned i = 0; i < p->nworkers; i++)
+        ws__wake_worker(&p->workers[i]);
+}

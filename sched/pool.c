@@ -1,0 +1,295 @@
+/*
+ * pool.c - creating and destroying pools; configuration and information.
+ *
+ * Start-up is a two-phase handshake so that ws_pool_create returns with every
+ * worker running and the binding outcome known: each worker binds itself,
+ * reports ([B1]) and waits for `go`; the creator collects the reports ([B2]),
+ * decides whether the pool runs pinned, and releases the workers ([B4]). If
+ * a thread cannot be started, `go` tells the started ones to exit instead,
+ * and the creator joins them and frees everything.
+ *
+ *  [B1] release increment of started; pairs with [B2]
+ *  [B2] acquire load of started; pairs with [B1]: bind_err is visible
+ *  [B3] acquire load of go (worker.c); pairs with [B4]
+ *  [B4] release store of go; pin_error and the victim order are visible
+ */
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool.h"
+
+#define WS__DEFAULT_DEQUE_LOG2 12u
+#define WS__DEFAULT_INJECT_LOG2 10u
+#define WS__DEFAULT_SPIN_ROUNDS 64u
+#define WS__DEFAULT_STACK ((size_t)64 << 20)
+#define WS__MIN_STACK ((size_t)64 << 10)
+
+static int ws__check_config(const struct ws_config *c)
+{
+    if (c->workers > WS_MAX_WORKERS)
+        return -EINVAL;
+    if ((unsigned)c->pin > WS_PIN_PU || (unsigned)c->victim > WS_VICTIM_RANDOM)
+        return -EINVAL;
+    if (c->deque_log2 != 0 && (c->deque_log2 < 4 || c->deque_log2 > 26))
+        return -EINVAL;
+    if (c->inject_log2 != 0 && (c->inject_log2 < 4 || c->inject_log2 > 20))
+        return -EINVAL;
+    if (c->stack_size != 0 && c->stack_size < WS__MIN_STACK)
+        return -EINVAL;
+    if (c->spin_rounds > 1u << 20)
+        return -EINVAL;
+    return 0;
+}
+
+static uint64_t ws__splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static void ws__free_arena(struct ws_worker *w)
+{
+    void *slab = w->slabs;
+    while (slab != NULL) {
+        void *next = *(void **)slab;
+        free(slab);
+        slab = next;
+    }
+    w->slabs = NULL;
+    w->free_frames = NULL;
+}
+
+/* Frees everything; workers must have been joined (or never started). */
+static void ws__pool_free(struct ws_pool *p)
+{
+    if (p->workers != NULL) {
+        for (unsigned i = 0; i < p->nworkers; i++) {
+            ws__deque_destroy(&p->workers[i].dq);
+            ws__free_arena(&p->workers[i]);
+        }
+        free(p->workers);
+    }
+    ws__inject_destroy(&p->inject);
+    ws__sleepers_destroy(&p->sleepers);
+    ws__topo_destroy(&p->topo);
+    free(p);
+}
+
+static void ws__wait_started(struct ws_pool *p, unsigned n)
+{
+    for (;;) {
+        uint32_t v = ck_ec32_value(&p->ext);
+        /* [B2] acquire: pairs with [B1]. */
+        if (atomic_load_explicit(&p->started, memory_order_acquire) >= n)
+            return;
+        ck_ec32_wait(&p->ext, &ws__ec_mode, v, NULL);
+    }
+}
+
+static void ws__release_workers(struct ws_pool *p, uint32_t go)
+{
+    /* [B4] release: pairs with [B3]. */
+    atomic_store_explicit(&p->go, go, memory_order_release);
+    ck_ec32_inc(&p->ext, &ws__ec_mode);
+}
+
+static int ws__start_threads(struct ws_pool *p, size_t stack, unsigned *started)
+{
+    pthread_attr_t attr;
+    int err = pthread_attr_init(&attr);
+    if (err != 0)
+        return -err;
+    err = pthread_attr_setstacksize(&attr, stack);
+    /* Workers take no signals: they stay with the application's threads. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    for (unsigned i = 0; i < p->nworkers && err == 0; i++) {
+        err = pthread_create(&p->workers[i].thread, &attr, ws__worker_main, &p->workers[i]);
+        if (err == 0)
+            (*started)++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    pthread_attr_destroy(&attr);
+    return -err;
+}
+
+static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
+{
+    unsigned n = c->workers;
+    int err = ws__topo_init(&p->topo, c->hwloc_topology, p->pin, p->victim, &n);
+    if (err != 0)
+        return err;
+    p->nworkers = n;
+    p->workers = aligned_alloc(WS__LINE, n * sizeof(struct ws_worker));
+    if (p->workers == NULL)
+        return -ENOMEM;
+    memset(p->workers, 0, n * sizeof(struct ws_worker));
+    uint64_t seed = c->seed ? c->seed : 0x5eed5eed5eedull;
+    unsigned log2 = c->deque_log2 ? c->deque_log2 : WS__DEFAULT_DEQUE_LOG2;
+    for (unsigned i = 0; i < n; i++) {
+        struct ws_worker *w = &p->workers[i];
+        w->pool = p;
+        w->id = i;
+        w->rng = ws__splitmix(&seed) | 1;
+        ck_ec32_init(&w->park, 0);
+        if ((err = ws__deque_init(&w->dq, log2, i)) != 0) {
+            for (unsigned j = 0; j < i; j++)
+                ws__deque_destroy(&p->workers[j].dq);
+            free(p->workers);
+            p->workers = NULL;
+            return err;
+        }
+    }
+    if ((err = ws__inject_init(&p->inject, c->inject_log2 ? c->inject_log2
+                                                          : WS__DEFAULT_INJECT_LOG2)) != 0)
+        return err;
+    if ((err = ws__sleepers_init(&p->sleepers, n)) != 0)
+        return err;
+    atomic_init(&p->searching, 0);
+    atomic_init(&p->stopping, 0);
+    atomic_init(&p->pending, 0);
+    atomic_init(&p->users, 0);
+    atomic_init(&p->started, 0);
+    atomic_init(&p->go, 0);
+    ck_ec32_init(&p->ext, 0);
+    return 0;
+}
+
+/* After start-up: decide whether the pool runs pinned. */
+static void ws__settle_binding(struct ws_pool *p)
+{
+    if (p->topo.error != 0) {
+        p->pin_error = p->topo.error;
+        snprintf(p->pin_message, sizeof(p->pin_message), "%s", p->topo.message);
+        return;
+    }
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        if (p->workers[i].bind_err != 0) {
+            int e = p->workers[i].bind_err;
+            ws__topo_fail(&p->topo, e,
+                          "worker %u could not be bound to CPU %d (%s); running unpinned", i,
+                          p->topo.wcpu ? p->topo.wcpu[i] : -1, strerror(-e));
+            p->pin_error = e;
+            snprintf(p->pin_message, sizeof(p->pin_message), "%s", p->topo.message);
+            return;
+        }
+    }
+}
+
+int ws_pool_create(ws_pool **out, const struct ws_config *cfg)
+{
+    if (out == NULL)
+        return -EINVAL;
+    *out = NULL;
+    struct ws_config c = WS_CONFIG_INIT;
+    if (cfg != NULL)
+        c = *cfg;
+    int err = ws__check_config(&c);
+    if (err != 0)
+        return err;
+
+    struct ws_pool *p = aligned_alloc(WS__LINE, sizeof(*p));
+    if (p == NULL)
+        return -ENOMEM;
+    memset(p, 0, sizeof(*p));
+    p->pin = c.pin == WS_PIN_DEFAULT ? WS_PIN_CORE : c.pin;
+    p->victim = c.victim == WS_VICTIM_DEFAULT ? WS_VICTIM_NEAREST : c.victim;
+    p->spin_rounds = c.spin_rounds ? c.spin_rounds : WS__DEFAULT_SPIN_ROUNDS;
+    if ((err = ws__pool_init(p, &c)) != 0) {
+        ws__pool_free(p);
+        return err;
+    }
+
+    unsigned started = 0;
+    err = ws__start_threads(p, c.stack_size ? c.stack_size : WS__DEFAULT_STACK, &started);
+    ws__wait_started(p, started);
+    if (err != 0) {
+        ws__release_workers(p, 2);
+        for (unsigned i = 0; i < started; i++)
+            pthread_join(p->workers[i].thread, NULL);
+        ws__pool_free(p);
+        return err;
+    }
+    ws__settle_binding(p);
+    ws__release_workers(p, 1);
+    *out = p;
+    return 0;
+}
+
+/* Waits until pending is zero; woken by each completion ([J3] in job.c). */
+static void ws__wait_pending(struct ws_pool *p)
+{
+    for (;;) {
+        uint32_t v = ck_ec32_value(&p->ext);
+        /* acquire: pairs with [J3]; the finished jobs' effects are visible. */
+        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0)
+            return;
+        ck_ec32_wait(&p->ext, &ws__ec_mode, v, NULL);
+    }
+}
+
+int ws_pool_destroy(ws_pool *p)
+{
+    if (p == NULL)
+        return 0;
+    if (ws__self != NULL && ws__self->pool == p)
+        return -EDEADLK;
+    ws__wait_pending(p);
+    /* [U1] seq_cst: pairs with [U2] in job.c: a caller entering now either
+     * sees stopping or is counted in users before we read it. */
+    atomic_store_explicit(&p->stopping, 1, memory_order_seq_cst);
+    /* Callers on their way out touch the pool for a few more instructions
+     * and wake nobody when they leave; wait them out. */
+    while (atomic_load_explicit(&p->users, memory_order_seq_cst) != 0)
+        sched_yield();
+    ws__wait_pending(p); /* jobs submitted just before stopping was set */
+    ws__wake_all(p);
+    for (unsigned i = 0; i < p->nworkers; i++)
+        pthread_join(p->workers[i].thread, NULL);
+    ws__pool_free(p);
+    return 0;
+}
+
+int ws_pool_info(const ws_pool *p, struct ws_pool_info *info)
+{
+    if (p == NULL || info == NULL)
+        return -EINVAL;
+    memset(info, 0, sizeof(*info));
+    info->workers = p->nworkers;
+    info->cores = p->topo.ncores;
+    info->pus = p->topo.npus;
+    info->numa_nodes = p->topo.nnuma;
+    info->pin = p->pin;
+    info->victim = p->victim;
+    info->pinned = p->pin != WS_PIN_NONE && p->pin_error == 0 && p->topo.wset != NULL;
+    info->pin_error = p->pin_error;
+    snprintf(info->pin_message, sizeof(info->pin_message), "%s", p->pin_message);
+    return 0;
+}
+
+unsigned ws_pool_workers(const ws_pool *p)
+{
+    return p != NULL ? p->nworkers : 0;
+}
+
+ws_worker *ws_worker_self(void)
+{
+    return ws__self;
+}
+
+unsigned ws_worker_id(const ws_worker *w)
+{
+    return w != NULL ? w->id : 0;
+}
+
+ws_pool *ws_worker_pool(const ws_worker *w)
+{
+    return w != NULL ? w->pool : NULL;
+}

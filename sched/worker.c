@@ -1,0 +1,423 @@
+/*
+ * worker.c - the worker loop: slow paths of spawn and sync, stealing,
+ * waiting for stolen children (leapfrogging), and going idle.
+ *
+ * A stolen task's completion
+ * --------------------------
+ * The owner of a public task initialised its state word when it published
+ * it ([P0] in deque.c): owner id, no thief, not done. The thief records its
+ * id ([X1]), runs the task, then sets DONE with a release RMW ([X2]); after
+ * [X2] it never touches the frame again, because the owner may return and
+ * pop it off its stack. The owner, whose take failed, reads the word with
+ * acquire ([W1]): once it sees DONE, the task's results are visible. While
+ * waiting it steals from the thief first (leapfrogging: what the thief
+ * publishes descends from the stolen task, so the owner's stack grows by at
+ * most the task tree's depth), then from anyone if fewer than
+ * WS__WAIT_NEST_MAX waits are already nested on its stack. With nothing to
+ * do it sets SLEEPER by CAS ([W2], only once the thief id is known, since
+ * [X1] is a plain store) and parks; a thief that sees SLEEPER in the value
+ * its [X2] replaced wakes the owner.
+ *
+ *  [X1] relaxed store of the thief id: a leapfrog hint; no data rides on it,
+ *       and the owner writes the word only after seeing it.
+ *  [X2] release fetch_or DONE; pairs with [W1]. Its old value tells the
+ *       thief whether to wake the owner ([W2] happened before it).
+ *  [W1] acquire load of the state; pairs with [X2].
+ *  [W2] seq_cst CAS setting SLEEPER; ordered against [X2] by the RMW order
+ *       on the word: the one that comes second sees the other.
+ */
+#define CK_BACKOFF_CEILING ((1u << 13) - 1)
+#include <ck_backoff.h>
+
+#include <assert.h>
+#include <time.h>
+
+#include "pool.h"
+
+#define WS__BACKOFF_MIN 64u
+/* Waits nested on one worker's stack beyond which it only leapfrogs. */
+#define WS__WAIT_NEST_MAX 32u
+
+_Thread_local struct ws_worker *ws__self;
+
+static uint64_t ws__now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint32_t ws__rand(struct ws_worker *w)
+{
+    /* xorshift64* (Vigna 2016): enough to spread victims. */
+    uint64_t x = w->rng;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    w->rng = x;
+    return (uint32_t)((x * 2685821657736338717ull) >> 32);
+}
+
+static bool ws__stopping(struct ws_pool *p)
+{
+    /* acquire: pairs with the release store in ws_pool_destroy(). */
+    return atomic_load_explicit(&p->stopping, memory_order_acquire) != 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Owner slow paths                                                   */
+
+/* Serves thieves' demands (publishing the oldest private task, but never
+ * the newest `keep`), makes room for the next spawn, and restores the fast
+ * path's split and limit. */
+static void ws__owner_slow(struct ws_worker *w, uint64_t keep)
+{
+    struct ws__deque *d = &w->dq;
+    atomic_store_explicit(&w->stats.spawns, d->own.nspawn, memory_order_relaxed);
+    for (;;) {
+        if (ws__deque_take_demand(d) && ws__deque_publish_owner(d, keep)) {
+            ws__stat_add(&w->stats.publishes, 1);
+            ws__wake_one(w->pool);
+        }
+        /* A poison overwritten by the refresh means a thief asked again
+         * meanwhile; its flag is visible now ([R1]), so serve it too. */
+        if (ws__deque_refresh_owner(d) <= 0 || !ws__deque_demand_pending(d))
+            break;
+    }
+}
+
+void ws__spawn_slow(ws_worker *w)
+{
+    struct ws__deque *d = &w->dq;
+    if (d->overflow) {
+        /* The fast path wrote the task to the sink: keep it on the private
+         * spill stack instead. */
+        ws__deque_spill_sink(d);
+    }
+    ws__owner_slow(w, 0);
+}
+
+static void ws__wait_stolen(struct ws_worker *w, ws_task *t);
+
+/* The slow path of ws_reclaim and ws_sync; `expect` (NULL from ws_reclaim,
+ * which does not pass its frame) serves only assertions. */
+static int ws__reclaim(struct ws_worker *w, ws_task *expect)
+{
+    struct ws__deque *d = &w->dq;
+    ws_task *t;
+    (void)expect;
+    if (d->overflow && (t = ws__deque_unspill(d)) != NULL) {
+        assert((expect == NULL || t == expect) && "ws_sync: not the newest unsynced spawn");
+        if (d->spill == NULL)
+            ws__owner_slow(w, 0); /* leave overflow mode if there is room */
+        return 1;
+    }
+    ws__owner_slow(w, 1);
+    if (ws__deque_pop_private_owner(d))
+        return 1;
+    if (!ws__deque_empty_owner(d)) {
+        /* The newest task is public: race thieves for it. */
+        t = ws__deque_newest_owner(d);
+        bool got = ws__deque_take_owner(d);
+        ws__owner_slow(w, 0); /* bottom moved: bring split back to it */
+        if (got)
+            return 1;
+    } else {
+        t = ws__deque_pop_stolen_owner(d);
+    }
+    assert(t != NULL && (expect == NULL || t == expect) &&
+           "ws_sync: not the newest unsynced spawn");
+    ws__wait_stolen(w, t);
+    return 0;
+}
+
+int ws__reclaim_slow(ws_worker *w)
+{
+    return ws__reclaim(w, NULL);
+}
+
+void ws__sync_slow(ws_worker *w, ws_task *t)
+{
+    if (ws__reclaim(w, t))
+        t->ws__fn(w, t);
+}
+
+void ws_spawn_noinline(ws_worker *w, ws_task *t, ws_task_fn fn)
+{
+    ws_spawn(w, t, fn);
+}
+
+void ws_sync_noinline(ws_worker *w, ws_task *t)
+{
+    ws_sync(w, t);
+}
+
+int ws_reclaim_noinline(ws_worker *w, ws_task *t)
+{
+    return ws_reclaim(w, t);
+}
+
+/* ------------------------------------------------------------------ */
+/* Stealing                                                           */
+
+static ws_task *ws__try_steal(struct ws_worker *w, struct ws_worker *v)
+{
+    ws_task *x;
+    switch (ws__deque_steal(&v->dq, &x)) {
+    case WS__STEAL_OK:
+        ws__stat_add(&w->stats.steals, 1);
+        return x;
+    case WS__STEAL_EMPTY:
+        ws__deque_demand(&v->dq);
+        break;
+    case WS__STEAL_ABORT:
+        break;
+    }
+    ws__stat_add(&w->stats.steal_fails, 1);
+    return NULL;
+}
+
+/* One pass over all victims, level by level, from a random member of each. */
+static ws_task *ws__steal_round(struct ws_worker *w)
+{
+    struct ws_pool *p = w->pool;
+    unsigned n = p->nworkers;
+    if (n < 2)
+        return NULL;
+    const uint32_t *row = p->topo.victims + (size_t)w->id * (n - 1);
+    const uint32_t *ends = p->topo.level_end + (size_t)w->id * n;
+    unsigned begin = 0;
+    for (unsigned l = 0; l < p->topo.nlevels[w->id]; l++) {
+        unsigned len = ends[l] - begin;
+        unsigned start = ws__rand(w) % len;
+        for (unsigned k = 0; k < len; k++) {
+            unsigned idx = start + k < len ? start + k : start + k - len;
+            ws_task *x = ws__try_steal(w, &p->workers[row[begin + idx]]);
+            if (x != NULL)
+                return x;
+        }
+        begin = ends[l];
+    }
+    return NULL;
+}
+
+ws_task *ws__find_work(struct ws_worker *w, bool allow_inject, bool *root)
+{
+    if (allow_inject) {
+        ws_task *r = ws__inject_pop(&w->pool->inject);
+        if (r != NULL) {
+            *root = true;
+            return r;
+        }
+    }
+    *root = false;
+    return ws__steal_round(w);
+}
+
+void ws__run_stolen(struct ws_worker *w, ws_task *x)
+{
+    struct ws_pool *p = w->pool;
+    /* relaxed: written at [P0], visible since [S3]. */
+    uint64_t s = atomic_load_explicit(&x->ws__state, memory_order_relaxed);
+    /* [X1] relaxed: see the header comment. */
+    atomic_store_explicit(&x->ws__state, s | ((uint64_t)(w->id + 1) << WS__ST_THIEF_SHIFT),
+                          memory_order_relaxed);
+    x->ws__fn(w, x);
+    /* [X2] release: the task's writes happen before the owner's [W1]. */
+    uint64_t old = atomic_fetch_or_explicit(&x->ws__state, WS__ST_DONE, memory_order_release);
+    if (old & WS__ST_SLEEPER)
+        ws__wake_worker(&p->workers[(old >> WS__ST_OWNER_SHIFT) - 1]);
+}
+
+void ws__run_found(struct ws_worker *w, ws_task *x, bool root)
+{
+    if (root) {
+        ws__stat_add(&w->stats.injected, 1);
+        x->ws__fn(w, x); /* ws__root_run: signals its own completion */
+    } else {
+        ws__run_stolen(w, x);
+    }
+}
+
+bool ws__work_visible(struct ws_pool *p)
+{
+    if (ws__inject_nonempty(&p->inject))
+        return true;
+    for (unsigned i = 0; i < p->nworkers; i++)
+        if (ws__deque_has_public(&p->workers[i].dq))
+            return true;
+    return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* Waiting                                                            */
+
+static bool ws__stolen_ready(struct ws_worker *w, void *arg)
+{
+    ws_task *t = arg;
+    /* acquire: as [W1]. */
+    if (atomic_load_explicit(&t->ws__state, memory_order_acquire) & WS__ST_DONE)
+        return true;
+    return ws__work_visible(w->pool);
+}
+
+static void ws__wait_stolen(struct ws_worker *w, ws_task *t)
+{
+    struct ws_pool *p = w->pool;
+    unsigned idle = 0;
+    ck_backoff_t bo = WS__BACKOFF_MIN;
+    uint64_t t0 = 0;
+    w->wait_depth++;
+    for (;;) {
+        /* [W1] acquire: pairs with [X2]. */
+        uint64_t s = atomic_load_explicit(&t->ws__state, memory_order_acquire);
+        if (s & WS__ST_DONE)
+            break;
+        unsigned thief = (unsigned)((s & WS__ST_THIEF_MASK) >> WS__ST_THIEF_SHIFT);
+        ws_task *x = NULL;
+        if (thief != 0) {
+            x = ws__try_steal(w, &p->workers[thief - 1]);
+            if (x != NULL)
+                ws__stat_add(&w->stats.leapfrogs, 1);
+        }
+        if (x == NULL && w->wait_depth <= WS__WAIT_NEST_MAX)
+            x = ws__steal_round(w);
+        if (x != NULL) {
+            if (t0 != 0) {
+                ws__stat_add(&w->stats.idle_ns, ws__now_ns() - t0);
+                t0 = 0;
+            }
+            ws__run_stolen(w, x);
+            idle = 0;
+            bo = WS__BACKOFF_MIN;
+            continue;
+        }
+        if (t0 == 0)
+            t0 = ws__now_ns();
+        if (++idle < p->spin_rounds || thief == 0) {
+            ck_backoff_eb(&bo);
+            continue;
+        }
+        /* [W2] seq_cst: see the header comment. */
+        if (atomic_compare_exchange_strong_explicit(&t->ws__state, &s, s | WS__ST_SLEEPER,
+                                                    memory_order_seq_cst,
+                                                    memory_order_relaxed))
+            ws__park(w, ws__stolen_ready, t);
+        idle = 0;
+        bo = WS__BACKOFF_MIN;
+    }
+    if (t0 != 0)
+        ws__stat_add(&w->stats.idle_ns, ws__now_ns() - t0);
+    w->wait_depth--;
+}
+
+struct ws__help {
+    bool (*done)(void *);
+    void *arg;
+};
+
+static bool ws__help_ready(struct ws_worker *w, void *arg)
+{
+    struct ws__help *h = arg;
+    return h->done(h->arg) || ws__stopping(w->pool) || ws__work_visible(w->pool);
+}
+
+void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg)
+{
+    struct ws_pool *p = w->pool;
+    struct ws__help h = {done, arg};
+    unsigned idle = 0;
+    ck_backoff_t bo = WS__BACKOFF_MIN;
+    w->wait_depth++;
+    while (!done(arg)) {
+        bool root = false;
+        ws_task *x = w->wait_depth <= WS__WAIT_NEST_MAX ? ws__find_work(w, true, &root) : NULL;
+        if (x != NULL) {
+            ws__run_found(w, x, root);
+            idle = 0;
+            bo = WS__BACKOFF_MIN;
+        } else if (++idle < p->spin_rounds) {
+            ck_backoff_eb(&bo);
+        } else {
+            ws__park(w, ws__help_ready, &h);
+            idle = 0;
+            bo = WS__BACKOFF_MIN;
+        }
+    }
+    w->wait_depth--;
+}
+
+/* ------------------------------------------------------------------ */
+/* The worker thread                                                  */
+
+static bool ws__idle_ready(struct ws_worker *w, void *arg)
+{
+    (void)arg;
+    return ws__stopping(w->pool) || ws__work_visible(w->pool);
+}
+
+static void ws__idle_loop(struct ws_worker *w)
+{
+    struct ws_pool *p = w->pool;
+    for (;;) {
+        uint64_t t0 = ws__now_ns();
+        atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
+        /* relaxed: the count of searchers only steers wake-ups (a hint). */
+        atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed);
+        ws_task *x = NULL;
+        bool root = false;
+        unsigned rounds = 0;
+        ck_backoff_t bo = WS__BACKOFF_MIN;
+        while (!ws__stopping(p)) {
+            x = ws__find_work(w, true, &root);
+            if (x != NULL)
+                break;
+            if (++rounds < p->spin_rounds) {
+                ck_backoff_eb(&bo);
+                continue;
+            }
+            atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
+            ws__park(w, ws__idle_ready, NULL);
+            atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed);
+            rounds = 0;
+            bo = WS__BACKOFF_MIN;
+        }
+        uint32_t before = atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
+        ws__stat_add(&w->stats.idle_ns, ws__now_ns() - t0);
+        if (x == NULL)
+            return;
+        /* The last searcher found work: wake a sleeper to keep looking, in
+         * case there is more (the rule of Go's scheduler). */
+        if (before == 1)
+            ws__wake_one(p);
+        ws__run_found(w, x, root);
+    }
+}
+
+void *ws__worker_main(void *arg)
+{
+    struct ws_worker *w = arg;
+    struct ws_pool *p = w->pool;
+    ws__self = w;
+    w->bind_err = ws__topo_bind(&p->topo, w->id);
+    /* [B1] release: publishes bind_err; pairs with [B2] in ws_pool_create(). */
+    atomic_fetch_add_explicit(&p->started, 1, memory_order_release);
+    ck_ec32_inc(&p->ext, &ws__ec_mode);
+    uint32_t go;
+    for (;;) {
+        uint32_t v = ck_ec32_value(&p->ext);
+        /* [B3] acquire: pairs with [B4]; pin_error is visible. */
+        go = atomic_load_explicit(&p->go, memory_order_acquire);
+        if (go != 0)
+            break;
+        ck_ec32_wait(&p->ext, &ws__ec_mode, v, NULL);
+    }
+    if (go == 1) {
+        if (p->pin_error != 0)
+            ws__topo_unbind(&p->topo);
+        ws__idle_loop(w);
+    }
+    atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
+    ws__self = NULL;
+    return NULL;
+}
