@@ -136,13 +136,15 @@ static inline uint64_t ws__tail(struct ws__deque *d)
     return d->base + (uint64_t)(*ws__headp(d) - d->buf->slots);
 }
 
-/* Points the head at index `tail`, changing lap if it lies outside this one. */
+/* Points the head at index `tail`, changing lap if it lies outside this
+ * one. The head always ends strictly inside the array: the fast path
+ * writes through it before it looks at limit. */
 static void ws__set_tail(struct ws__deque *d, uint64_t tail)
 {
     uint64_t cap = ws__cap(d);
     while (tail < d->base)
         d->base -= cap;
-    while (tail > d->base + cap)
+    while (tail >= d->base + cap)
         d->base += cap;
     *ws__headp(d) = d->buf->slots + (tail - d->base);
 }
@@ -174,7 +176,8 @@ static uint64_t ws__load_top_owner(struct ws__deque *d)
     return atomic_load_explicit(&d->top, memory_order_acquire);
 }
 
-int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned owner_id)
+int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log2,
+                   unsigned owner_id)
 {
     struct ws__buf *b = ws__buf_new((uint64_t)1 << log2_capacity);
     if (b == NULL)
@@ -183,6 +186,7 @@ int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned owner_i
     d->base = 0;
     d->top_seen = 0;
     d->owner_bits = (uint64_t)(owner_id + 1) << WS__ST_OWNER_SHIFT;
+    d->max_cap = (uint64_t)1 << max_log2;
     d->saved_head = NULL;
     d->stolen = NULL;
     d->spill = NULL;
@@ -269,11 +273,19 @@ bool ws__deque_publish_owner(struct ws__deque *d, uint64_t keep)
 
 bool ws__deque_pop_private_owner(struct ws__deque *d)
 {
-    uint64_t tail = ws__tail(d);
+    uint64_t tail = ws__tail(d), base = d->base;
     /* relaxed: only the owner writes bottom. */
     if (tail <= atomic_load_explicit(&d->bottom, memory_order_relaxed))
         return false;
     ws__set_tail(d, tail - 1);
+    if (d->base != base) {
+        /* Into the previous lap: split and limit were pointers into the
+         * other one. Recompute them now, or the fast path would pop below
+         * bottom. If that overwrote a thief's poison, poison split again so
+         * that the next sync serves the demand. */
+        if (ws__deque_refresh_owner(d) > 0)
+            atomic_store_explicit(&d->own.split, WS__POISON_SPLIT, memory_order_relaxed);
+    }
     return true;
 }
 
@@ -340,7 +352,7 @@ static int ws__deque_grow(struct ws__deque *d, uint64_t tail)
 {
     struct ws__buf *old = d->buf;
     uint64_t cap = (old->mask + 1) * 2;
-    if (cap > ((uint64_t)1 << 40))
+    if (cap > d->max_cap)
         return -ENOMEM;
     struct ws__buf *b = ws__buf_new(cap);
     if (b == NULL)
@@ -349,7 +361,7 @@ static int ws__deque_grow(struct ws__deque *d, uint64_t tail)
     uint64_t base = tail - cap / 2;
     atomic_init(&b->off, (0 - base) & b->mask);
     /* relaxed: slots the owner wrote itself ([F1]); thieves only read them. */
-    for (uint64_t i = d->top_seen; i != tail; i++)
+    for (uint64_t i = d->top_seen; i < tail; i++)
         atomic_store_explicit(&b->slots[(i - base) & b->mask],
                               atomic_load_explicit(ws__slot(d, i), memory_order_relaxed),
                               memory_order_relaxed);
@@ -432,15 +444,15 @@ int ws__deque_refresh_owner(struct ws__deque *d)
     } else {
         _Atomic(ws_task *) *slots = d->buf->slots;
         uint64_t pos = tail - d->base;
-        /* At an end of the array, recentre if we may, else change lap. */
+        /* At an end of the array, recentre if we may. Otherwise a full lap
+         * moves on to the next one; a pop into the previous lap is done by
+         * ws__set_tail when it happens (the head must not rest at the end,
+         * where the next spawn would write past it). */
         if (pos == cap || (pos == 0 && tail > bottom)) {
             ws__recentre(d, tail, bottom);
             if (d->own.head == slots + cap) {
-                d->base += cap; /* the next push starts the next lap */
+                d->base += cap;
                 d->own.head = slots;
-            } else if (d->own.head == slots && tail > bottom) {
-                d->base -= cap; /* the next pop ends the previous lap */
-                d->own.head = slots + cap;
             }
         }
         split = (uintptr_t)(bottom > d->base ? slots + (bottom - d->base) : slots);

@@ -46,6 +46,7 @@ struct ws__deque {
     uint64_t base;           /* the index at buf->slots[0] in the owner's current lap */
     uint64_t top_seen;       /* a lower bound of top, refreshed on slow paths */
     uint64_t owner_bits;     /* (owner id + 1) << WS__ST_OWNER_SHIFT */
+    uint64_t max_cap;        /* growth stops here: overflow mode */
     _Atomic(ws_task *) *saved_head; /* the real head while overflow is set */
     ws_task *stolen;         /* stolen, unsynced tasks below top_seen, newest first,
                               * linked through ws__link (see deque.c) */
@@ -71,7 +72,8 @@ _Static_assert(offsetof(struct ws__deque, bottom) - offsetof(struct ws__deque, t
                "owner-published fields share no line with thief-written ones");
 
 /* Owner (or creator) only. */
-int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned owner_id);
+int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log2,
+                   unsigned owner_id);
 void ws__deque_destroy(struct ws__deque *d);
 
 /* Thief: takes the oldest public task. */

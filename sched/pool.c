@@ -36,6 +36,9 @@ static int ws__check_config(const struct ws_config *c)
         return -EINVAL;
     if (c->deque_log2 != 0 && (c->deque_log2 < 4 || c->deque_log2 > 26))
         return -EINVAL;
+    unsigned log2 = c->deque_log2 ? c->deque_log2 : WS__DEFAULT_DEQUE_LOG2;
+    if (c->deque_max_log2 != 0 && (c->deque_max_log2 < log2 || c->deque_max_log2 > 32))
+        return -EINVAL;
     if (c->inject_log2 != 0 && (c->inject_log2 < 4 || c->inject_log2 > 20))
         return -EINVAL;
     if (c->stack_size != 0 && c->stack_size < WS__MIN_STACK)
@@ -66,7 +69,7 @@ static void ws__free_arena(struct ws_worker *w)
 }
 
 /* Frees everything; workers must have been joined (or never started). */
-static void ws__pool_free(struct ws_pool *p)
+void ws__pool_free(struct ws_pool *p)
 {
     if (p->workers != NULL) {
         for (unsigned i = 0; i < p->nworkers; i++) {
@@ -139,7 +142,8 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
         w->id = i;
         w->rng = ws__splitmix(&seed) | 1;
         ck_ec32_init(&w->park, 0);
-        if ((err = ws__deque_init(&w->dq, log2, i)) != 0) {
+        if ((err = ws__deque_init(&w->dq, log2, c->deque_max_log2 ? c->deque_max_log2 : 32,
+                                  i)) != 0) {
             for (unsigned j = 0; j < i; j++)
                 ws__deque_destroy(&p->workers[j].dq);
             free(p->workers);
@@ -183,6 +187,26 @@ static void ws__settle_binding(struct ws_pool *p)
     }
 }
 
+int ws__pool_alloc(struct ws_pool **out, const struct ws_config *c)
+{
+    int err = ws__check_config(c);
+    if (err != 0)
+        return err;
+    struct ws_pool *p = aligned_alloc(WS__LINE, sizeof(*p));
+    if (p == NULL)
+        return -ENOMEM;
+    memset(p, 0, sizeof(*p));
+    p->pin = c->pin == WS_PIN_DEFAULT ? WS_PIN_CORE : c->pin;
+    p->victim = c->victim == WS_VICTIM_DEFAULT ? WS_VICTIM_NEAREST : c->victim;
+    p->spin_rounds = c->spin_rounds ? c->spin_rounds : WS__DEFAULT_SPIN_ROUNDS;
+    if ((err = ws__pool_init(p, c)) != 0) {
+        ws__pool_free(p);
+        return err;
+    }
+    *out = p;
+    return 0;
+}
+
 int ws_pool_create(ws_pool **out, const struct ws_config *cfg)
 {
     if (out == NULL)
@@ -191,21 +215,10 @@ int ws_pool_create(ws_pool **out, const struct ws_config *cfg)
     struct ws_config c = WS_CONFIG_INIT;
     if (cfg != NULL)
         c = *cfg;
-    int err = ws__check_config(&c);
+    struct ws_pool *p;
+    int err = ws__pool_alloc(&p, &c);
     if (err != 0)
         return err;
-
-    struct ws_pool *p = aligned_alloc(WS__LINE, sizeof(*p));
-    if (p == NULL)
-        return -ENOMEM;
-    memset(p, 0, sizeof(*p));
-    p->pin = c.pin == WS_PIN_DEFAULT ? WS_PIN_CORE : c.pin;
-    p->victim = c.victim == WS_VICTIM_DEFAULT ? WS_VICTIM_NEAREST : c.victim;
-    p->spin_rounds = c.spin_rounds ? c.spin_rounds : WS__DEFAULT_SPIN_ROUNDS;
-    if ((err = ws__pool_init(p, &c)) != 0) {
-        ws__pool_free(p);
-        return err;
-    }
 
     unsigned started = 0;
     err = ws__start_threads(p, c.stack_size ? c.stack_size : WS__DEFAULT_STACK, &started);

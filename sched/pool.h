@@ -91,6 +91,11 @@ struct ws_pool {
     char pin_message[160];
 };
 
+/* pool.c: a pool with its workers' structures but no threads (ws_pool_create
+ * starts them; white-box tests drive the workers from their own threads). */
+int ws__pool_alloc(struct ws_pool **out, const struct ws_config *cfg);
+void ws__pool_free(struct ws_pool *p);
+
 /* The worker running this thread, or NULL. */
 extern _Thread_local struct ws_worker *ws__self;
 

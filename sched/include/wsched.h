@@ -89,6 +89,8 @@ struct ws_config {
     enum ws_pin_policy pin;    /* 0: WS_PIN_CORE */
     enum ws_victim_policy victim; /* 0: WS_VICTIM_NEAREST */
     unsigned deque_log2;       /* initial deque slots, as log2, 4..26; 0: 12 (4096 slots); the deque grows */
+    unsigned deque_max_log2;   /* the deque grows to at most 2^this slots, deque_log2..32; 0: 32.
+                                * Spawns beyond it stay private to their worker (not stealable). */
     unsigned spin_rounds;      /* failed steal rounds (with back-off) before an idle worker sleeps; 0: 64 */
     unsigned inject_log2;      /* injection queue slots, as log2, 4..20; 0: 10 */
     size_t stack_size;         /* worker thread stack in bytes, >= 64 KiB; 0: 64 MiB (reserved, not committed) */
