@@ -437,6 +437,18 @@ int main(int argc0, char **argv0)
     CHECK_EQU(sum.runs, 2);
     CHECK_EQU(nrecs, 2);
 
+    /* An --benchmark_out that cannot be opened is an error, not gbench's exit(1). */
+    char bad_out[] = "--benchmark_out=/nonexistent-dir/x.json";
+    char *argv5[] = {a0, bad_out, NULL};
+    int argc5 = 2;
+    CHECK_EQ(bench_init(&argc5, argv5), 0);
+    CHECK_EQ(bench_run(&opts, &sum), -ENOENT);
+    char no_out[] = "--benchmark_out=";
+    char *argv6[] = {a0, no_out, NULL};
+    int argc6 = 2;
+    CHECK_EQ(bench_init(&argc6, argv6), 0);
+    CHECK_EQ(bench_run(&opts, &sum), 0);
+
     /* Shut down: names and context are forgotten. */
     bench_shutdown();
     CHECK_EQ(bench_register(table, 1), 0);

@@ -653,6 +653,16 @@ extern "C" int bench_run(const struct bench_run_opts *opts, struct bench_summary
         return -EBUSY;
     int rc = 0;
     try {
+        // gbench exit(1)s on an --benchmark_out it cannot open: check first.
+        std::string out_path = env_or("BENCHMARK_OUT", "");
+        if (!g_out_arg.empty())
+            out_path = g_out_arg.substr(std::strlen("--benchmark_out="));
+        if (!out_path.empty()) {
+            FILE *f = std::fopen(out_path.c_str(), "a");
+            if (f == nullptr)
+                return errno != 0 ? -errno : -EIO;
+            std::fclose(f);
+        }
         Run run;
         if (opts != nullptr)
             run.opts = *opts;

@@ -235,8 +235,9 @@ struct bench_summary {
  * 60 being the number that pass the filter. The display format is fixed by
  * the first bench_run() in the process (gbench creates that reporter once).
  * opts may be NULL (defaults), out may be NULL.
- * 0 (even if no benchmark matched or some failed: see *out), -EBUSY (called
- * from a benchmark), or -ENOMEM. An invalid filter regex is reported by gbench
+ * 0 (even if no benchmark matched or some failed: see *out), the negative
+ * errno of opening the --benchmark_out file (then nothing runs), -EBUSY
+ * (called from a benchmark), or -ENOMEM. An invalid filter regex is reported by gbench
  * on stderr and matches nothing.
  */
 int bench_run(const struct bench_run_opts *opts, struct bench_summary *out);
