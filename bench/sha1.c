@@ -282,45 +282,43 @@ static void sha1_long(enum sha1_impl impl, const void *data, size_t len,
     sha1_final(&c, out);
 }
 
-/* Pads a short message into one block; the caller compresses it. */
-static inline void sha1_short_block(uint8_t block[SHA1_BLOCK_LEN], const void *data, size_t len)
-{
-    memcpy(block, data, len);
-    block[len] = 0x80;
-    memset(block + len + 1, 0, SHA1_BLOCK_LEN - 8 - (len + 1));
-    sha1_put_length(block, len);
-}
+typedef void (*sha1_compress_fn)(uint32_t h[5], const uint8_t *block);
 
-static void sha1_short_portable(const void *data, size_t len, uint8_t out[SHA1_DIGEST_LEN])
+/*
+ * The one-block digest, with the compression of impl. Always inlined into
+ * the wrappers below, so each calls its compression directly.
+ */
+static inline __attribute__((always_inline)) void sha1_short_with(sha1_compress_fn compress,
+                                                                  enum sha1_impl impl,
+                                                                  const void *data, size_t len,
+                                                                  uint8_t out[SHA1_DIGEST_LEN])
 {
     uint8_t block[SHA1_BLOCK_LEN];
     uint32_t h[5];
 
     if (len > SHA1_SHORT_MAX) {
-        sha1_long(SHA1_IMPL_PORTABLE, data, len, out);
+        sha1_long(impl, data, len, out);
         return;
     }
-    sha1_short_block(block, data, len);
+    memcpy(block, data, len);
+    block[len] = 0x80;
+    memset(block + len + 1, 0, SHA1_BLOCK_LEN - 8 - (len + 1));
+    sha1_put_length(block, len);
     memcpy(h, sha1_iv, sizeof(h));
-    sha1_compress(h, block);
+    compress(h, block);
     sha1_put_digest(out, h);
+}
+
+static void sha1_short_portable(const void *data, size_t len, uint8_t out[SHA1_DIGEST_LEN])
+{
+    sha1_short_with(sha1_compress, SHA1_IMPL_PORTABLE, data, len, out);
 }
 
 #ifdef SHA1_HAVE_X86
 __attribute__((target("sha,ssse3,sse4.1"))) static void
 sha1_short_shani(const void *data, size_t len, uint8_t out[SHA1_DIGEST_LEN])
 {
-    uint8_t block[SHA1_BLOCK_LEN];
-    uint32_t h[5];
-
-    if (len > SHA1_SHORT_MAX) {
-        sha1_long(SHA1_IMPL_SHANI, data, len, out);
-        return;
-    }
-    sha1_short_block(block, data, len);
-    memcpy(h, sha1_iv, sizeof(h));
-    sha1_compress_shani(h, block);
-    sha1_put_digest(out, h);
+    sha1_short_with(sha1_compress_shani, SHA1_IMPL_SHANI, data, len, out);
 }
 #endif
 
