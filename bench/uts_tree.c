@@ -15,11 +15,11 @@
 _Static_assert(sizeof(struct uts_node) == SHA1_DIGEST_LEN + 4, "uts_node has no padding");
 
 const struct uts_sample uts_samples[UTS_NSAMPLES] = {
-    {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19", 4130071, 3305118},
-    {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502", 4117769, 2342762},
-    {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42", 4112897, 3599034},
-    {"T4", "-t 2 -a 0 -d 16 -b 6 -r 1 -q 0.234375 -m 4", 4132453, 3108986},
-    {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34", 4147582, 2181318},
+    {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19", 4130071, 3305118, 10},
+    {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502", 4117769, 2342762, 81},
+    {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42", 4112897, 3599034, 1572},
+    {"T4", "-t 2 -a 0 -d 16 -b 6 -r 1 -q 0.234375 -m 4", 4132453, 3108986, 134},
+    {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34", 4147582, 2181318, 20},
 };
 
 const struct uts_sample *uts_sample_find(const char *name)
@@ -203,8 +203,8 @@ int uts_params_parse(struct uts_params *p, const char *spec, char *err, size_t e
             break;
         }
         if (r < 0)
-            return uts_fail(err, errlen, "uts: %s '%s': not a%s number", opt, val,
-                            strchr("bqf", opt[1]) ? " finite" : " 32-bit integer");
+            return uts_fail(err, errlen, "uts: %s '%s': not %s", opt, val,
+                            strchr("bqf", opt[1]) ? "a finite number" : "a 32-bit integer");
     }
     r = uts_params_check(&np, err, errlen);
     if (r == 0)

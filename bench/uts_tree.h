@@ -84,6 +84,7 @@ struct uts_sample {
     const char *spec; /* the reference's command-line arguments */
     uint64_t nodes;
     uint64_t leaves;
+    uint64_t max_depth; /* the reference's sample-tree list gives it too */
 };
 
 #define UTS_NSAMPLES 5
