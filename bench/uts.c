@@ -191,6 +191,11 @@ struct uts_piece_arg {
     struct uts_params params;
     struct uts_node node;
 };
+/* No padding, so no uninitialised byte crosses a process boundary. */
+_Static_assert(sizeof(struct uts_params) == 6 * sizeof(int32_t) + 3 * sizeof(double),
+               "uts_params has no padding");
+_Static_assert(sizeof(struct uts_piece_arg) == sizeof(struct uts_params) + sizeof(struct uts_node),
+               "uts_piece_arg has no padding");
 
 /* exec_piece_fn: counts the subtree under one frontier node. */
 static int uts_piece(const void *arg, size_t arg_len, void *res, size_t res_cap, size_t *res_len)
@@ -290,7 +295,7 @@ static int uts_run_flat(struct uts_state *s, const struct exec_ops *ops, struct 
         goto out;
     }
     for (i = 0; i < n; i++) {
-        args[i].params = s->tree.p; /* calloc zeroed the padding that travels too */
+        args[i].params = s->tree.p;
         args[i].node = front[i];
         pieces[i].id = (uint32_t)i;
         pieces[i].arg = &args[i];
