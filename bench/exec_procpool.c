@@ -25,9 +25,11 @@
  * not yet run fails with -ECHILD and the message says so. If the caller has
  * forked a process that holds a copy of a worker's socket, end-of-file never
  * comes: poll() therefore wakes every PP_POLL_MS to waitpid(WNOHANG) the busy
- * workers. A worker found dead while idle (say, killed between maps) is
- * replaced at the start of the next map(), or when a send to it fails; its
- * piece is then sent elsewhere. Nothing is dropped, nothing hangs on the dead.
+ * workers. A worker that died while idle (say, killed between maps) is found
+ * when the next piece is sent to it (EPIPE): it is reaped and replaced and
+ * the piece goes to the replacement or another worker. Slots left empty by a
+ * failed fork are refilled at the next map(). Nothing is dropped, nothing
+ * hangs on the dead.
  *
  * SIGPIPE. Commands are sent with send(..., MSG_NOSIGNAL), so writing to a
  * dead worker gives EPIPE instead of a signal; no signal disposition or mask
@@ -35,7 +37,8 @@
  *
  * Children. A child closes every inherited descriptor but 0-2, its socket
  * and its memfd (so it holds no sibling's or caller's pipe open), and only
- * leaves through _exit(): it never runs the parent's atexit handlers or
+ * leaves through the exit_group system call, as _exit() does but with no
+ * interposer in between: it never runs the parent's atexit handlers or
  * flushes the parent's stdio buffers. Between pieces it calls only
  * async-signal-safe functions (recv, send, mmap, mremap, clock_gettime).
  * destroy() shuts the sockets down (shutdown() reaches the child even if
@@ -65,6 +68,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,10 +76,10 @@
 
 #define PP_MAX_WORKERS 1024
 #define PP_SHM_INITIAL (64u * 1024) /* bytes of memfd per worker at first; grows */
-#define PP_ALIGN 64                 /* the result area starts on a cache line */
-#define PP_POLL_MS 200              /* how often map() looks for deaths poll() cannot see */
-#define PP_EXIT_SETUP 120           /* child exit codes for its own failures */
-#define PP_EXIT_PROTO 121
+#define PP_ALIGN       64           /* the result area starts on a cache line */
+#define PP_POLL_MS     200          /* how often map() looks for deaths poll() cannot see */
+#define PP_EXIT_SETUP  120          /* child exit codes for its own failures */
+#define PP_EXIT_PROTO  121
 
 /* Parent to child: run one piece. The argument is at offset 0 of the shm. */
 struct pp_cmd {
@@ -123,6 +127,16 @@ static unsigned pp_default_workers(void)
 
 /* ---- the child's side ---------------------------------------------------- */
 
+/*
+ * _exit(), without any interposer: ThreadSanitizer's _exit() flushes stdio,
+ * which would write the parent's buffered output a second time.
+ */
+static _Noreturn void pp_child_exit(int code)
+{
+    for (;;)
+        syscall(SYS_exit_group, code);
+}
+
 /* Closes every descriptor but 0-2 and the two given. */
 static void pp_child_close_fds(int a, int b)
 {
@@ -156,7 +170,7 @@ static _Noreturn void pp_child(int sock, int shm_fd, size_t shm_size)
     pp_child_close_fds(sock, shm_fd);
     shm = mmap(NULL, shm_size, PROT_READ | PROT_WRITE, MAP_SHARED, shm_fd, 0);
     if (shm == MAP_FAILED)
-        _exit(PP_EXIT_SETUP);
+        pp_child_exit(PP_EXIT_SETUP);
     for (;;) {
         struct pp_cmd c;
         struct pp_reply rep = {0};
@@ -166,9 +180,9 @@ static _Noreturn void pp_child(int sock, int shm_fd, size_t shm_size)
         if (r < 0 && errno == EINTR)
             continue;
         if (r == 0)
-            _exit(0); /* the parent shut the socket down: destroy() */
+            pp_child_exit(0); /* the parent shut the socket down: destroy() */
         if (r != (ssize_t)sizeof(c))
-            _exit(PP_EXIT_PROTO);
+            pp_child_exit(PP_EXIT_PROTO);
         if (c.shm_size > shm_size) {
             void *m = mremap(shm, shm_size, c.shm_size, MREMAP_MAYMOVE);
             if (m == MAP_FAILED) {
@@ -185,7 +199,7 @@ static _Noreturn void pp_child(int sock, int shm_fd, size_t shm_size)
         while ((r = send(sock, &rep, sizeof(rep), MSG_NOSIGNAL)) < 0 && errno == EINTR)
             ;
         if (r != (ssize_t)sizeof(rep))
-            _exit(PP_EXIT_PROTO);
+            pp_child_exit(PP_EXIT_PROTO);
     }
 }
 
@@ -280,16 +294,15 @@ static void pp_replace(struct exec *x, unsigned i, size_t pieces)
         x->fork_err = e;
 }
 
-/* Appends "; "-separated text to last_error()'s message. */
+/* Appends text to last_error()'s message: "procpool: a; b; c". */
 __attribute__((format(printf, 2, 3))) static void pp_note(struct exec *x, const char *fmt, ...)
 {
     size_t len = strlen(x->msg);
     va_list ap;
 
-    if (len != 0 && len + 2 < sizeof(x->msg)) {
-        memcpy(x->msg + len, "; ", 3);
-        len += 2;
-    }
+    len += (size_t)snprintf(x->msg + len, sizeof(x->msg) - len, len ? "; " : "procpool: ");
+    if (len >= sizeof(x->msg))
+        return;
     va_start(ap, fmt);
     vsnprintf(x->msg + len, sizeof(x->msg) - len, fmt, ap);
     va_end(ap);
@@ -314,8 +327,7 @@ static void pp_lost_piece(struct exec *x, unsigned i, struct exec_piece *p, int 
     pp_bury(x, i, reaped, st, how, sizeof(how));
     pp_finish(p, -ECHILD);
     if (x->deaths++ == 0)
-        pp_note(x, "procpool: worker pid %d died (%s) running piece %u", (int)pid, how,
-                (unsigned)p->id);
+        pp_note(x, "worker pid %d died (%s) running piece %u", (int)pid, how, (unsigned)p->id);
     pp_replace(x, i, n);
 }
 
@@ -430,28 +442,15 @@ static void pp_check_busy(struct exec *x, struct exec_piece *pieces, size_t n)
     }
 }
 
-/* Before a map() of n pieces: replace workers that died while idle, refill empty slots. */
+/*
+ * Before a map() of n pieces: refill empty slots. (A worker that died while
+ * idle is found when a piece is sent to it: EPIPE.)
+ */
 static void pp_heal(struct exec *x, size_t n)
 {
-    int any = 0;
-
-    for (unsigned i = 0; i < x->n; i++) {
-        x->pfd[i].fd = x->w[i].sock; /* a live idle worker's socket is never readable */
-        any |= x->w[i].pid != 0;
-    }
-    if (any && poll(x->pfd, x->n, 0) > 0) {
-        for (unsigned i = 0; i < x->n; i++) {
-            if (x->w[i].pid != 0 && x->pfd[i].revents != 0) {
-                char how[64];
-                pp_bury(x, i, 0, 0, how, sizeof(how));
-            }
-        }
-    }
-    for (unsigned i = 0; i < x->n; i++) {
-        x->pfd[i].fd = -1;
+    for (unsigned i = 0; i < x->n; i++)
         if (x->w[i].pid == 0)
             pp_replace(x, i, n);
-    }
 }
 
 /*
@@ -550,11 +549,13 @@ static int pp_map(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, s
 
     if (x->deaths > 1)
         pp_note(x, "%u workers died in all", x->deaths);
-    if (x->fork_err != 0)
+    if (x->fork_err == -ECHILD)
+        pp_note(x, "workers kept dying: no more replacements, %u of %u left", x->live, x->n);
+    else if (x->fork_err != 0)
         pp_note(x, "replacement fork failed (%s), %u of %u workers left", strerror(-x->fork_err),
                 x->live, x->n);
     if (not_run != 0)
-        pp_note(x, "procpool: no worker left, %zu pieces not run", not_run);
+        pp_note(x, "no worker left, %zu pieces not run", not_run);
     /* [M2] release: pairs with [M1] in the next map(). */
     atomic_flag_clear_explicit(&x->in_map, memory_order_release);
     return pp_first_failure(pieces, n);
@@ -566,7 +567,8 @@ static void pp_destroy(struct exec *x)
         return;
     for (unsigned i = 0; i < x->n; i++) {
         if (x->w[i].sock >= 0) {
-            shutdown(x->w[i].sock, SHUT_RDWR); /* end-of-file for the child, whoever else holds it */
+            shutdown(x->w[i].sock,
+                     SHUT_RDWR); /* end-of-file for the child, whoever else holds it */
             close(x->w[i].sock);
         }
     }
