@@ -49,8 +49,8 @@ struct exec {
     pthread_cond_t done;  /* map() waits here for its batch; broadcast when a batch empties */
     struct tp_item *head; /* the FIFO, guarded by mu */
     struct tp_item *tail;
-    int stop;             /* guarded by mu: destroy() asks the workers to leave */
-    unsigned nthreads;    /* threads running, fixed after create() */
+    int stop;          /* guarded by mu: destroy() asks the workers to leave */
+    unsigned nthreads; /* threads running, fixed after create() */
     pthread_t threads[];
 };
 
