@@ -20,9 +20,9 @@
  * map() then SIGKILLs the pid (harmless on a zombie; it also ends a worker
  * that merely closed its socket), reaps it with waitpid(), marks the piece
  * -ECHILD, records "procpool: worker pid P died (signal S) running piece I"
- * for last_error(), forks a replacement into the slot and carries on. If the
- * fork fails, the survivors run the rest; with no survivor left, every piece
- * not yet run fails with -ECHILD and the message says so. If the caller has
+ * for last_error() (each death, in the order found, up to PP_NAMED_DEATHS), forks a replacement
+ * into the slot and carries on. If the fork fails, the survivors run the rest; with no survivor
+ * left, every piece not yet run fails with -ECHILD and the message says so. If the caller has
  * forked a process that holds a copy of a worker's socket, end-of-file never
  * comes: poll() therefore wakes every PP_POLL_MS to waitpid(WNOHANG) the busy
  * workers. A worker that died while idle (say, killed between maps) is found
@@ -74,12 +74,13 @@
 
 #include "exec.h"
 
-#define PP_MAX_WORKERS 1024
-#define PP_SHM_INITIAL (64u * 1024) /* bytes of memfd per worker at first; grows */
-#define PP_ALIGN       64           /* the result area starts on a cache line */
-#define PP_POLL_MS     200          /* how often map() looks for deaths poll() cannot see */
-#define PP_EXIT_SETUP  120          /* child exit codes for its own failures */
-#define PP_EXIT_PROTO  121
+#define PP_MAX_WORKERS  1024
+#define PP_SHM_INITIAL  (64u * 1024) /* bytes of memfd per worker at first; grows */
+#define PP_ALIGN        64           /* the result area starts on a cache line */
+#define PP_POLL_MS      200          /* how often map() looks for deaths poll() cannot see */
+#define PP_NAMED_DEATHS 4            /* deaths last_error() names one by one */
+#define PP_EXIT_SETUP   120          /* child exit codes for its own failures */
+#define PP_EXIT_PROTO   121
 
 /* Parent to child: run one piece. The argument is at offset 0 of the shm. */
 struct pp_cmd {
@@ -116,7 +117,7 @@ struct exec {
     int fork_err;       /* the last failed fork or socketpair of this map(), 0 if none */
     struct pp_worker *w;
     struct pollfd *pfd; /* pfd[i].fd: w[i].sock while busy, else -1 (poll skips it) */
-    char msg[256];      /* last_error() */
+    char msg[512];      /* last_error() */
 };
 
 static unsigned pp_default_workers(void)
@@ -326,7 +327,7 @@ static void pp_lost_piece(struct exec *x, unsigned i, struct exec_piece *p, int 
 
     pp_bury(x, i, reaped, st, how, sizeof(how));
     pp_finish(p, -ECHILD);
-    if (x->deaths++ == 0)
+    if (x->deaths++ < PP_NAMED_DEATHS)
         pp_note(x, "worker pid %d died (%s) running piece %u", (int)pid, how, (unsigned)p->id);
     pp_replace(x, i, n);
 }
