@@ -72,6 +72,12 @@ struct exec_ops {
     void (*forkn)(struct exec *x, size_t n, exec_fork_fn fn, void *arg);
     /* The number of workers actually running. */
     unsigned (*workers)(const struct exec *x);
+    /*
+     * May be NULL. Why the last map() failed beyond the pieces' own errors,
+     * e.g. "procpool: worker pid 1234 died (signal 9) running piece 17";
+     * "" if nothing did. Owned by x, valid until its next map() or destroy.
+     */
+    const char *(*last_error)(const struct exec *x);
 };
 
 /* The registry (bench/exec.c): NULL-terminated, in display order. */
