@@ -3,9 +3,7 @@
  * (and ways to make it fail), counts of this process's descriptors, threads
  * and children, and a sub-process with a limit on processes.
  *
- * Include once, after check.h, in a test program that links one executor
- * and not bench/exec.c: it defines exec_now_ns(), which the registry's
- * exec.c provides in wsbench.
+ * Include once, after check.h, in a test program that links one executor.
  */
 #ifndef WS_EXEC_CHECK_H
 #define WS_EXEC_CHECK_H
@@ -26,14 +24,6 @@
 
 #include "check.h"
 #include "exec.h"
-
-uint64_t exec_now_ns(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* What the test piece does besides computing its answer. */
 enum tpiece_action {
