@@ -51,6 +51,20 @@ struct exec_piece {
 /* A fork-join body: the i-th of a forkn() call, or the root of run() (i = 0). */
 typedef void (*exec_fork_fn)(struct exec *x, void *arg, size_t i);
 
+/*
+ * Native fork-join versions of the two workloads whose per-task overhead is
+ * the point of the measurement, written in each model's own idiom (wsched
+ * spawn/reclaim, an OpenMP task, a oneTBB task_group) so that no executor
+ * pays for this interface's indirection. Both run a whole computation from
+ * a plain thread and return its answer, or a negative errno.
+ *  fib(n): spawn fib(n-1), call fib(n-2), no cut-off.
+ *  nqueens(n): one task per valid column of the next row, counting solutions.
+ */
+struct exec_native {
+    int64_t (*fib)(struct exec *x, unsigned n);
+    int64_t (*nqueens)(struct exec *x, unsigned n);
+};
+
 struct exec_ops {
     const char *name; /* "serial", "threadpool", "procpool", "stealing", "openmp", "tbb" */
     int can_nest;     /* 1 if run()/forkn() are implemented */
@@ -72,6 +86,8 @@ struct exec_ops {
     void (*forkn)(struct exec *x, size_t n, exec_fork_fn fn, void *arg);
     /* The number of workers actually running. */
     unsigned (*workers)(const struct exec *x);
+    /* Optional (NULL): native fib/nqueens, for can_nest executors. */
+    const struct exec_native *native;
     /*
      * May be NULL. Why the last map() failed beyond the pieces' own errors,
      * e.g. "procpool: worker pid 1234 died (signal 9) running piece 17";
