@@ -1,0 +1,21 @@
+/*
+ * exec.c - the registry of executors, in display order: the sequential
+ * baseline, the flat pools, then the fork-join models.
+ */
+#include <string.h>
+
+#include "exec.h"
+
+extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool;
+
+const struct exec_ops *const exec_all[] = {
+    &exec_serial, &exec_threadpool, &exec_procpool, NULL,
+};
+
+const struct exec_ops *exec_find(const char *name)
+{
+    for (size_t i = 0; exec_all[i] != NULL; i++)
+        if (strcmp(exec_all[i]->name, name) == 0)
+            return exec_all[i];
+    return NULL;
+}
