@@ -89,6 +89,12 @@ struct exec_ops {
     /* Optional (NULL): native fib/nqueens, for can_nest executors. */
     const struct exec_native *native;
     /*
+     * Optional (NULL): CPU time (user+sys, ns) used so far by the
+     * executor's own child processes, live and reaped; the process CPU time
+     * of the caller does not include it. Monotonic over x's life.
+     */
+    uint64_t (*child_cpu_ns)(const struct exec *x);
+    /*
      * May be NULL. Why the last map() failed beyond the pieces' own errors,
      * e.g. "procpool: worker pid 1234 died (signal 9) running piece 17";
      * "" if nothing did. Owned by x, valid until its next map() or destroy.

@@ -69,6 +69,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,6 +116,7 @@ struct exec {
     unsigned deaths;    /* workers that died running a piece in this map() */
     unsigned respawns;  /* replacements forked in this map() */
     int fork_err;       /* the last failed fork or socketpair of this map(), 0 if none */
+    uint64_t dead_cpu_ns; /* CPU time of reaped workers (wait4's rusage) */
     struct pp_worker *w;
     struct pollfd *pfd; /* pfd[i].fd: w[i].sock while busy, else -1 (poll skips it) */
     char msg[512];      /* last_error() */
@@ -124,6 +126,49 @@ static unsigned pp_default_workers(void)
 {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
+}
+
+static uint64_t pp_rusage_ns(const struct rusage *ru)
+{
+    return ((uint64_t)ru->ru_utime.tv_sec + (uint64_t)ru->ru_stime.tv_sec) * 1000000000u +
+           ((uint64_t)ru->ru_utime.tv_usec + (uint64_t)ru->ru_stime.tv_usec) * 1000u;
+}
+
+/* A live worker's CPU time: the scheduler's nanosecond count, else ticks. */
+static uint64_t pp_proc_cpu_ns(pid_t pid)
+{
+    char path[64];
+    unsigned long long ns = 0, ut = 0, st = 0;
+    snprintf(path, sizeof(path), "/proc/%d/schedstat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        int ok = fscanf(f, "%llu", &ns) == 1;
+        fclose(f);
+        if (ok)
+            return ns;
+    }
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    if ((f = fopen(path, "r")) == NULL)
+        return 0;
+    /* Fields 14 and 15 (utime, stime), after the ")" that ends field 2. */
+    char buf[1024];
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    char *p = strrchr(buf, ')');
+    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
+                            &st) != 2)
+        return 0;
+    return (ut + st) * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK));
+}
+
+static uint64_t pp_child_cpu_ns(const struct exec *x)
+{
+    uint64_t ns = x->dead_cpu_ns;
+    for (unsigned i = 0; i < x->n; i++)
+        if (x->w[i].pid != 0)
+            ns += pp_proc_cpu_ns(x->w[i].pid);
+    return ns;
 }
 
 /* ---- the child's side ---------------------------------------------------- */
@@ -256,13 +301,16 @@ static void pp_bury(struct exec *x, unsigned i, int reaped, int st, char *how, s
     int known = 1;
 
     if (!reaped) {
-        pid_t r = waitpid(w->pid, &st, WNOHANG);
+        struct rusage ru;
+        pid_t r = wait4(w->pid, &st, WNOHANG, &ru);
         if (r == 0) {
             /* Still there: dying, or alive without its socket. Only ever our unreaped child. */
             kill(w->pid, SIGKILL);
-            while ((r = waitpid(w->pid, &st, 0)) < 0 && errno == EINTR)
+            while ((r = wait4(w->pid, &st, 0, &ru)) < 0 && errno == EINTR)
                 ;
         }
+        if (r == w->pid)
+            x->dead_cpu_ns += pp_rusage_ns(&ru);
         known = r == w->pid; /* else ECHILD: SIGCHLD is SIG_IGN and the kernel reaped it */
     } else if (reaped < 0) {
         known = 0;
@@ -664,4 +712,5 @@ const struct exec_ops exec_procpool = {
     .forkn = NULL,
     .workers = pp_workers,
     .last_error = pp_last_error,
+    .child_cpu_ns = pp_child_cpu_ns,
 };

@@ -20,11 +20,12 @@
  *   executor    serial | threadpool | procpool | stealing | openmp | tbb
  *   params      the workload's parameters, '/'-separated key:value ("n:30")
  *   workers     threads or processes (1 for serial)
- *   stat        "median", "mean", "stddev", "min", "max" (aggregates over
+ *   stat        "median", "mean", "stddev" (gbench's aggregates over
  *               repetitions), or "rep<k>" for a single repetition
  *   reps        repetitions behind the aggregate
  *   real_ns     wall time per run (one run = one whole computation)
- *   cpu_ns      process CPU time (user+sys, all threads) per run
+ *   cpu_ns      CPU time (user+sys) per run: the process's, all threads, plus
+ *               that of the executor's worker processes (procpool)
  *   tasks       tasks per run (spawns or pieces)
  *   tasks_per_s throughput = tasks / real time
  *   p50_ns,p90_ns,p99_ns,p999_ns   per-task latency percentiles (submit to
