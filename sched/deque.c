@@ -411,6 +411,15 @@ bool ws__deque_take_demand(struct ws__deque *d)
     return true;
 }
 
+void ws__deque_rearm_demand(struct ws__deque *d)
+{
+    /* relaxed: the owner's own words; thieves seeing the flag set skip
+     * their poison, which this store already did. */
+    atomic_store_explicit(&d->demand, 1, memory_order_relaxed);
+    if (!d->overflow)
+        atomic_store_explicit(&d->own.limit, WS__POISON_LIMIT, memory_order_relaxed);
+}
+
 int ws__deque_refresh_owner(struct ws__deque *d)
 {
     int err = 0;

@@ -118,6 +118,10 @@ void ws__deque_spill_sink(struct ws__deque *d);
 /* Owner: the newest spilled task, unlinked, or NULL. */
 ws_task *ws__deque_unspill(struct ws__deque *d);
 
+/* Owner: keeps a demand it could not serve, so that its next spawn is
+ * published at once (the owner poisons its own limit). */
+void ws__deque_rearm_demand(struct ws__deque *d);
+
 /* Owner: has a thief asked since the last ws__deque_take_demand()? */
 static inline bool ws__deque_demand_pending(struct ws__deque *d)
 {

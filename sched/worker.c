@@ -73,17 +73,27 @@ static bool ws__stopping(struct ws_pool *p)
 static void ws__owner_slow(struct ws_worker *w, uint64_t keep)
 {
     struct ws__deque *d = &w->dq;
+    bool unserved = false;
     atomic_store_explicit(&w->stats.spawns, d->own.nspawn, memory_order_relaxed);
     for (;;) {
-        if (ws__deque_take_demand(d) && ws__deque_publish_owner(d, keep)) {
-            ws__stat_add(&w->stats.publishes, 1);
-            ws__wake_one(w->pool);
+        if (ws__deque_take_demand(d)) {
+            if (ws__deque_publish_owner(d, keep)) {
+                ws__stat_add(&w->stats.publishes, 1);
+                ws__wake_one(w->pool);
+                unserved = false;
+            } else {
+                unserved = true;
+            }
         }
         /* A poison overwritten by the refresh means a thief asked again
          * meanwhile; its flag is visible now ([R1]), so serve it too. */
         if (ws__deque_refresh_owner(d) <= 0 || !ws__deque_demand_pending(d))
             break;
     }
+    /* Nothing to publish yet: keep the request so that the next spawn is
+     * published at once (a thief that asked may be asleep by then). */
+    if (unserved)
+        ws__deque_rearm_demand(d);
 }
 
 void ws__spawn_slow(ws_worker *w)
