@@ -6,10 +6,11 @@
 
 #include "exec.h"
 
-extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool;
+extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool, exec_stealing,
+    exec_openmp, exec_tbb;
 
 const struct exec_ops *const exec_all[] = {
-    &exec_serial, &exec_threadpool, &exec_procpool, NULL,
+    &exec_serial, &exec_threadpool, &exec_procpool, &exec_stealing, &exec_openmp, &exec_tbb, NULL,
 };
 
 const struct exec_ops *exec_find(const char *name)
