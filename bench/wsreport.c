@@ -248,9 +248,9 @@ enum col {
 /* The column names in enum order; checked against WSBENCH_CSV_HEADER at
  * start-up, so a change to results.h cannot silently shift columns. */
 static const char *const col_names[NCOLS] = {
-    "name",     "workload", "kind",   "executor", "params",         "workers",   "stat",
-    "reps",     "real_ns",  "cpu_ns", "tasks",    "tasks_per_s",    "p50_ns",    "p90_ns",
-    "p99_ns",   "p999_ns",  "speedup_serial",     "speedup_1",      "max_rss_kb", "error"};
+    "name",   "workload", "kind",           "executor",  "params",      "workers", "stat",
+    "reps",   "real_ns",  "cpu_ns",         "tasks",     "tasks_per_s", "p50_ns",  "p90_ns",
+    "p99_ns", "p999_ns",  "speedup_serial", "speedup_1", "max_rss_kb",  "error"};
 
 struct row {
     unsigned line; /* in results.csv, from 1 (the header) */
@@ -378,8 +378,9 @@ static int csv_parse_line(char *buf, struct row *r, char *err, size_t errlen)
         return -1;
     }
     if (!is_ident(r->workload) || !is_ident(r->executor)) {
-        snprintf(err, errlen, "'workload' and 'executor' must be non-empty names of letters, "
-                              "digits and _.+- (got \"%.40s\", \"%.40s\")",
+        snprintf(err, errlen,
+                 "'workload' and 'executor' must be non-empty names of letters, "
+                 "digits and _.+- (got \"%.40s\", \"%.40s\")",
                  r->workload, r->executor);
         return -1;
     }
@@ -546,7 +547,7 @@ static int is_serial(const char *exec)
 /* Workloads in the order of results.h (CPU, IO, mixed), others after. */
 static int workload_rank(const char *name)
 {
-    static const char *const order[] = {"fib",  "nqueens", "uts",    "matmul", "sort",
+    static const char *const order[] = {"fib",   "nqueens", "uts",    "matmul", "sort",
                                         "sleep", "pipe",    "socket", "file",   "mixed"};
     for (size_t i = 0; i < ARRAY_LEN(order); i++)
         if (strcmp(name, order[i]) == 0)
@@ -609,8 +610,8 @@ static int cmp_rows(const void *pa, const void *pb)
 /* One workload with one parameter set: a chart of each kind, a verdict. */
 struct wcase {
     const char *workload, *params, *kind;
-    char label[160]; /* "fib", or "uts (tree:T3)" when uts has several parameter sets */
-    char slug[160];  /* for file names: "fib", "uts_tree-T3" */
+    char label[160];         /* "fib", or "uts (tree:T3)" when uts has several parameter sets */
+    char slug[160];          /* for file names: "fib", "uts_tree-T3" */
     const struct row **rows; /* executors in palette order, then workers ascending */
     size_t n;
 };
@@ -666,9 +667,10 @@ static int select_rows(struct report *rp)
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (i > 0 && strcmp(idx[i]->workload, idx[i - 1]->workload) == 0 &&
             strcmp(idx[i]->kind, idx[i - 1]->kind) != 0) {
-            fprintf(stderr, "wsreport: %s:%u: workload %s has kind %s here but %s on line %u\n",
-                    rp->csv_path, idx[i]->line, idx[i]->workload, idx[i]->kind,
-                    idx[i - 1]->kind, idx[i - 1]->line);
+            fprintf(stderr,
+                    "wsreport: %s: workload %s has two kinds: %s on line %u, %s on line %u\n",
+                    rp->csv_path, idx[i]->workload, idx[i - 1]->kind, idx[i - 1]->line,
+                    idx[i]->kind, idx[i]->line);
             rc = -1;
         }
     }
@@ -919,8 +921,8 @@ static void decades(double lo, double hi, double *dlo, double *dhi)
  * prefixes and unit (e.g. "s": "100 ms"). */
 static void gp_log_y(FILE *gp, double dlo, double dhi, const char *unit)
 {
-    fprintf(gp, "set logscale y 10\nset yrange [%.6g:%.6g]\nset format y '%%.0s %%c%s'\n", dlo,
-            dhi, unit);
+    fprintf(gp, "set logscale y 10\nset yrange [%.6g:%.6g]\nset format y '%%.0s %%c%s'\n", dlo, dhi,
+            unit);
     if (dhi / dlo > 100.5)
         return;
     fputs("set ytics (", gp);
@@ -975,8 +977,8 @@ struct summary {
     double best_v, first_v, last_v;
 };
 
-static struct summary summarise(const struct series *s, double (*metric)(const struct row *,
-                                                                        const struct row *),
+static struct summary summarise(const struct series *s,
+                                double (*metric)(const struct row *, const struct row *),
                                 const struct row *ctx)
 {
     struct summary m = {0};
@@ -1024,13 +1026,15 @@ static void speedup_commentary(struct sbuf *t, const struct series *s, size_t ns
         return;
     }
     if (ser != NULL)
-        sb_printf(t, "%s reaches the highest speedup over the serial twin: %s at %s (%s against "
-                     "serial's %s).",
+        sb_printf(t,
+                  "%s reaches the highest speedup over the serial twin: %s at %s (%s against "
+                  "serial's %s).",
                   top_exec, fmt_ratio(top.best_v).s, fmt_workers(top.best->workers).s,
                   fmt_ns(top.best->real_ns).s, fmt_ns(ser->real_ns).s);
     else
-        sb_printf(t, "%s reaches the highest speedup, %s at %s (from the speedup_serial column: "
-                     "this run has no serial twin for these parameters).",
+        sb_printf(t,
+                  "%s reaches the highest speedup, %s at %s (from the speedup_serial column: "
+                  "this run has no serial twin for these parameters).",
                   top_exec, fmt_ratio(top.best_v).s, fmt_workers(top.best->workers).s);
 
     /* One worker: what each model costs against the plain recursion. */
@@ -1166,10 +1170,9 @@ static void throughput_commentary(struct sbuf *t, const struct series *s, size_t
     else
         sb_printf(t, ".");
     if (top.first != top.last)
-        sb_printf(t, " %s goes from %s at %s to %s at %s (%s).", top_exec,
-                  fmt_rate(top.first_v).s, fmt_workers(top.first->workers).s,
-                  fmt_rate(top.last_v).s, fmt_workers(top.last->workers).s,
-                  fmt_ratio(top.last_v / top.first_v).s);
+        sb_printf(t, " %s goes from %s at %s to %s at %s (%s).", top_exec, fmt_rate(top.first_v).s,
+                  fmt_workers(top.first->workers).s, fmt_rate(top.last_v).s,
+                  fmt_workers(top.last->workers).s, fmt_ratio(top.last_v / top.first_v).s);
 
     struct sbuf peak = {0};
     int n_peak = 0;
@@ -1177,8 +1180,8 @@ static void throughput_commentary(struct sbuf *t, const struct series *s, size_t
         struct summary m = summarise(&s[i], metric_tps, NULL);
         if (m.best && m.last->workers > m.best->workers && m.last_v < 0.9 * m.best_v)
             sb_printf(&peak, "%s%s at %s (%s, then %s at %s)", n_peak++ ? "; " : "", s[i].exec,
-                      fmt_workers(m.best->workers).s, fmt_rate(m.best_v).s,
-                      fmt_rate(m.last_v).s, fmt_workers(m.last->workers).s);
+                      fmt_workers(m.best->workers).s, fmt_rate(m.best_v).s, fmt_rate(m.last_v).s,
+                      fmt_workers(m.last->workers).s);
     }
     if (n_peak > 0)
         sb_printf(t, " Throughput peaks before the largest worker count for %s.", sb_str(&peak));
@@ -1212,8 +1215,7 @@ static int chart_throughput(struct report *rp, const struct wcase *c)
         chart_close(ch, dat, gp);
         return -1;
     }
-    fprintf(dat, "# %s: throughput against concurrency\n# workers tasks_per_s real_ns\n",
-            c->label);
+    fprintf(dat, "# %s: throughput against concurrency\n# workers tasks_per_s real_ns\n", c->label);
     struct sbuf plot = {0};
     int block = 0;
     for (size_t i = 0; i < ns; i++) {
@@ -1354,8 +1356,9 @@ static void latency_commentary(struct sbuf *t, const struct series *s, size_t ns
                   fmt_ns(lo999->pct_ns[3]).s);
     }
     if (shown >= 2 && wide != NULL && wide != narrow)
-        sb_printf(t, " The tail, p99.9 over p50, is widest for %s (%s: %s to %s) and narrowest "
-                     "for %s (%s).",
+        sb_printf(t,
+                  " The tail, p99.9 over p50, is widest for %s (%s: %s to %s) and narrowest "
+                  "for %s (%s).",
                   wide->executor, fmt_ratio(wide_v).s, fmt_ns(wide->pct_ns[0]).s,
                   fmt_ns(wide->pct_ns[3]).s, narrow->executor, fmt_ratio(narrow_v).s);
     if (n_absent > 0)
@@ -1456,8 +1459,7 @@ static void overhead_commentary(struct sbuf *t, const struct per_task *p, size_t
             dear = &p[j];
     }
     if (cheap == NULL) {
-        sb_printf(t, "Only the serial twin ran with one worker: %s per task.",
-                  fmt_ns(ser->ns).s);
+        sb_printf(t, "Only the serial twin ran with one worker: %s per task.", fmt_ns(ser->ns).s);
         return;
     }
     if (ser != NULL && cheap == dear)
@@ -1465,16 +1467,18 @@ static void overhead_commentary(struct sbuf *t, const struct per_task *p, size_t
                   cheap->r->executor, fmt_ns(cheap->ns).s, fmt_ns(ser->ns).s,
                   fmt_ratio(cheap->ns / ser->ns).s);
     else if (ser != NULL)
-        sb_printf(t, "With one worker, serial takes %s per task; the cheapest other model is %s at "
-                     "%s (%s serial's) and the dearest %s at %s (%s).",
+        sb_printf(t,
+                  "With one worker, serial takes %s per task; the cheapest other model is %s at "
+                  "%s (%s serial's) and the dearest %s at %s (%s).",
                   fmt_ns(ser->ns).s, cheap->r->executor, fmt_ns(cheap->ns).s,
                   fmt_ratio(cheap->ns / ser->ns).s, dear->r->executor, fmt_ns(dear->ns).s,
                   fmt_ratio(dear->ns / ser->ns).s);
     else
-        sb_printf(t, "With one worker, the cheapest model is %s at %s per task and the dearest "
-                     "%s at %s, %s apart; this run has no serial twin to compare with.",
-                  cheap->r->executor, fmt_ns(cheap->ns).s, dear->r->executor,
-                  fmt_ns(dear->ns).s, fmt_ratio(dear->ns / cheap->ns).s);
+        sb_printf(t,
+                  "With one worker, the cheapest model is %s at %s per task and the dearest "
+                  "%s at %s, %s apart; this run has no serial twin to compare with.",
+                  cheap->r->executor, fmt_ns(cheap->ns).s, dear->r->executor, fmt_ns(dear->ns).s,
+                  fmt_ratio(dear->ns / cheap->ns).s);
 
     /* Different task counts mean different task sizes. */
     int differ = 0;
@@ -1485,9 +1489,10 @@ static void overhead_commentary(struct sbuf *t, const struct per_task *p, size_t
         for (size_t j = 0; j < m; j++)
             sb_printf(&counts, "%s%s %s", j ? ", " : "", p[j].r->executor,
                       fmt_scaled(p[j].tasks, count_units, ARRAY_LEN(count_units), "", "").s);
-        sb_printf(t, " The models ran different numbers of tasks (%s): one that cuts the work "
-                     "into fewer pieces runs larger tasks, so its time per task holds more of "
-                     "the work.",
+        sb_printf(t,
+                  " The models ran different numbers of tasks (%s): one that cuts the work "
+                  "into fewer pieces runs larger tasks, so its time per task holds more of "
+                  "the work.",
                   sb_str(&counts));
         free(counts.s);
     }
@@ -1580,8 +1585,9 @@ static int chart_overhead(struct report *rp)
     }
     fprintf(gp, ") scale 0\nset xrange [-0.7:%.6g]\n", m - 0.3);
     gp_log_y(gp, dlo, dhi, "s");
-    fprintf(gp, "%s, \\\n     '%s.dat' index 0:%zu using 1:6:7 with labels offset 0,0.8 "
-                "notitle\n",
+    fprintf(gp,
+            "%s, \\\n     '%s.dat' index 0:%zu using 1:6:7 with labels offset 0,0.8 "
+            "notitle\n",
             sb_str(&plot), ch->base, m - 1);
     overhead_commentary(&ch->text, p, m, borrowed);
     free(plot.s);
@@ -1662,18 +1668,18 @@ static void cpuwall_commentary(struct sbuf *t, const struct cw_point *pt, size_t
               fmt_ns(hi->r->cpu_ns).s, fmt_ns(hi->r->real_ns).s);
     cpuwall_extremes(pt, n, "io", &hi, &lo);
     if (hi != NULL && hi != lo)
-        sb_printf(t, " On IO-bound work, %s keeps the CPU busiest (%s on %s at %s) and %s the "
-                     "least (%s on %s at %s).",
-                  hi->r->executor, fmt_sig3(hi->v).s, hi->c->label,
-                  fmt_workers(hi->r->workers).s, lo->r->executor, fmt_sig3(lo->v).s,
-                  lo->c->label, fmt_workers(lo->r->workers).s);
+        sb_printf(t,
+                  " On IO-bound work, %s keeps the CPU busiest (%s on %s at %s) and %s the "
+                  "least (%s on %s at %s).",
+                  hi->r->executor, fmt_sig3(hi->v).s, hi->c->label, fmt_workers(hi->r->workers).s,
+                  lo->r->executor, fmt_sig3(lo->v).s, lo->c->label, fmt_workers(lo->r->workers).s);
     cpuwall_extremes(pt, n, "cpu", &hi, &lo);
     if (hi != NULL && hi != lo)
-        sb_printf(t, " On CPU-bound work the ratios run from %s (%s on %s at %s) to %s (%s on %s "
-                     "at %s).",
-                  fmt_sig3(lo->v).s, lo->r->executor, lo->c->label,
-                  fmt_workers(lo->r->workers).s, fmt_sig3(hi->v).s, hi->r->executor,
-                  hi->c->label, fmt_workers(hi->r->workers).s);
+        sb_printf(t,
+                  " On CPU-bound work the ratios run from %s (%s on %s at %s) to %s (%s on %s "
+                  "at %s).",
+                  fmt_sig3(lo->v).s, lo->r->executor, lo->c->label, fmt_workers(lo->r->workers).s,
+                  fmt_sig3(hi->v).s, hi->r->executor, hi->c->label, fmt_workers(hi->r->workers).s);
 }
 
 static int chart_cpuwall(struct report *rp)
@@ -1731,8 +1737,8 @@ static int chart_cpuwall(struct report *rp)
                     fprintf(dat, "# executor: %s\n", ex[j]);
                 any = 1;
                 double x = i + ((double)j - (double)(ne - 1) / 2.0) * bw;
-                fprintf(dat, "%.6g %.6g %.6g %.6g 0 %.6g %u %.6g %.6g\n", x, pt[k].v,
-                        x - bw * 0.45, x + bw * 0.45, pt[k].v, pt[k].r->workers, pt[k].r->cpu_ns,
+                fprintf(dat, "%.6g %.6g %.6g %.6g 0 %.6g %u %.6g %.6g\n", x, pt[k].v, x - bw * 0.45,
+                        x + bw * 0.45, pt[k].v, pt[k].r->workers, pt[k].r->cpu_ns,
                         pt[k].r->real_ns);
             }
         if (any) {
@@ -1854,8 +1860,9 @@ static void gnuplot_draw_all(struct report *rp)
     if (rp->draw != DRAW_YES)
         return;
     if (!in_path("gnuplot")) {
-        fprintf(stderr, "wsreport: gnuplot not found in PATH: no SVG charts drawn; the gnuplot "
-                        "scripts are in %s\n",
+        fprintf(stderr,
+                "wsreport: gnuplot not found in PATH: no SVG charts drawn; the gnuplot "
+                "scripts are in %s\n",
                 rp->charts_dir);
         rp->draw = DRAW_NO_GNUPLOT;
         return;
@@ -1927,8 +1934,8 @@ static void verdict_sentence(FILE *f, const struct verdict *v)
 {
     const struct row *w = v->win;
     if (v->runner == NULL) {
-        fprintf(f, "- %s: only %s ran (%s at %s); nothing to compare.\n", v->c->label,
-                w->executor, verdict_value(v, w).s, fmt_workers(w->workers).s);
+        fprintf(f, "- %s: only %s ran (%s at %s); nothing to compare.\n", v->c->label, w->executor,
+                verdict_value(v, w).s, fmt_workers(w->workers).s);
         return;
     }
     fprintf(f, "- %s: %s wins, %s over %s (%s at %s against %s at %s)", v->c->label, w->executor,
@@ -1999,8 +2006,8 @@ static int context_find(const char *ctx, const char *const *words, size_t nwords
         size_t len = end ? (size_t)(end - line) : strlen(line);
         if (colon != NULL && colon < line + len && colon > line) {
             char key[64];
-            size_t klen = (size_t)(colon - line) < sizeof(key) - 1 ? (size_t)(colon - line)
-                                                                  : sizeof(key) - 1;
+            size_t klen =
+                (size_t)(colon - line) < sizeof(key) - 1 ? (size_t)(colon - line) : sizeof(key) - 1;
             for (size_t i = 0; i < klen; i++)
                 key[i] = (char)tolower((unsigned char)line[i]);
             key[klen] = '\0';
@@ -2041,19 +2048,19 @@ static void readme_summary(FILE *f, const char *ctx)
             fprintf(f, "%s**%s:** ", any++ ? " · " : "", items[i].label);
             md_text(f, val);
         }
-    fputs(any ? "\n\n" : "context.txt names no date, commit or machine; see Context below.\n\n",
-          f);
+    fputs(any ? "\n\n" : "context.txt names no date, commit or machine; see Context below.\n\n", f);
 }
 
 static void readme_statistics(FILE *f, const struct report *rp)
 {
     size_t nmed = rp->npicks - rp->nfallback;
-    fprintf(f, "Generated by wsreport from `results.csv`: %zu rows, %zu benchmarks used, %zu "
-               "failed. ",
+    fprintf(f,
+            "Generated by wsreport from `results.csv`: %zu rows, %zu benchmarks used, %zu "
+            "failed. ",
             rp->res.n, rp->npicks, rp->nfailed);
     if (nmed > 0) {
-        fprintf(f, "%s figure is the median over ", rp->nfallback ? "Where available, each"
-                                                                   : "Each");
+        fprintf(f, "%s figure is the median over ",
+                rp->nfallback ? "Where available, each" : "Each");
         if (rp->reps_min == rp->reps_max)
             fprintf(f, "%u repetitions", rp->reps_min);
         else
@@ -2061,9 +2068,8 @@ static void readme_statistics(FILE *f, const struct report *rp)
         fputs(" of the benchmark.", f);
     }
     if (rp->nfallback > 0) {
-        fprintf(f, " %zu benchmark%s no median row and use%s another statistic: ",
-                rp->nfallback, rp->nfallback == 1 ? " has" : "s have",
-                rp->nfallback == 1 ? "s" : "");
+        fprintf(f, " %zu benchmark%s no median row and use%s another statistic: ", rp->nfallback,
+                rp->nfallback == 1 ? " has" : "s have", rp->nfallback == 1 ? "s" : "");
         for (size_t i = 0; i < rp->nfallback; i++)
             fprintf(f, "%s`%s` (%s)", i ? ", " : "", rp->fallback[i]->name, rp->fallback[i]->stat);
         fputc('.', f);
@@ -2120,8 +2126,9 @@ static void readme_charts(FILE *f, const struct report *rp)
                 fprintf(f, "![%s: %s](charts/%s.svg)\n\n", c->heading, sections[sec].title,
                         c->base);
             else
-                fprintf(f, "Not drawn: data [charts/%s.dat](charts/%s.dat), script "
-                           "[charts/%s.gp](charts/%s.gp).\n\n",
+                fprintf(f,
+                        "Not drawn: data [charts/%s.dat](charts/%s.dat), script "
+                        "[charts/%s.gp](charts/%s.gp).\n\n",
                         c->base, c->base, c->base, c->base);
             fprintf(f, "%s\n\n", sb_str(&c->text));
         }
@@ -2220,8 +2227,9 @@ static int readme_write(const struct report *rp, const struct verdict *v, size_t
         fputs("command.txt is missing from this directory, so the command that produced these "
               "results is not recorded.\n\n",
               f);
-    fprintf(f, "Redraw the charts and this README from `results.csv` with `wsreport %s`. Each "
-               "chart's data (`.dat`) and gnuplot script (`.gp`) are in `charts/`",
+    fprintf(f,
+            "Redraw the charts and this README from `results.csv` with `wsreport %s`. Each "
+            "chart's data (`.dat`) and gnuplot script (`.gp`) are in `charts/`",
             rp->dir);
     if (rp->ncharts > 0)
         fprintf(f, ": for example `cd charts && gnuplot %s.gp`", rp->charts[0].base);
