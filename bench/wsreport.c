@@ -460,6 +460,11 @@ static int csv_load(const char *path, struct results *res)
         }
         while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
             line[--len] = '\0';
+        if (len == 0) {
+            fprintf(stderr, "wsreport: %s:%u: empty line\n", path, lineno);
+            rc = -1;
+            break;
+        }
         if (lineno == 1) {
             if (strcmp(line, WSBENCH_CSV_HEADER) != 0) {
                 fprintf(stderr,
@@ -861,6 +866,20 @@ static int chart_close(const struct chart *c, FILE *dat, FILE *gp)
     return a || b ? -1 : 0;
 }
 
+/* Adds a chart and opens its data file and script; NULL on failure. */
+static struct chart *chart_begin(struct report *rp, enum section sec, const char *heading,
+                                 const char *kind, const char *slug, FILE **dat, FILE **gp)
+{
+    struct chart *ch = chart_add(rp, sec, heading, kind, slug);
+    *dat = chart_open(rp, ch, "dat");
+    *gp = chart_open(rp, ch, "gp");
+    if (*dat == NULL || *gp == NULL) {
+        chart_close(ch, *dat, *gp);
+        return NULL;
+    }
+    return ch;
+}
+
 /* A gnuplot string literal: single quotes, with embedded quotes doubled. */
 static void gp_string(FILE *f, const char *s)
 {
@@ -1000,6 +1019,28 @@ static struct summary summarise(const struct series *s,
     return m;
 }
 
+typedef double (*metric_fn)(const struct row *r, const struct row *ctx);
+
+/* For each series with a value of metric: a data block (workers, value,
+ * real_ns) and its line in the plot command. */
+static void lines_write(FILE *dat, struct sbuf *plot, const struct chart *ch,
+                        const struct series *s, size_t ns, metric_fn metric, const struct row *ctx)
+{
+    int block = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (summarise(&s[i], metric, ctx).best == NULL)
+            continue;
+        fprintf(dat, "# executor: %s\n", s[i].exec);
+        for (size_t k = 0; k < s[i].n; k++) {
+            double v = metric(s[i].rows[k], ctx);
+            if (v > 0)
+                fprintf(dat, "%u %.6g %.6g\n", s[i].rows[k]->workers, v, s[i].rows[k]->real_ns);
+        }
+        fputs("\n\n", dat);
+        gp_line_clause(plot, ch, block++, s[i].exec);
+    }
+}
+
 static double metric_tps(const struct row *r, const struct row *unused)
 {
     (void)unused;
@@ -1089,36 +1130,26 @@ static int chart_speedup(struct report *rp, const struct wcase *c)
     size_t ns = case_series(c, &s);
     const struct series *ss = find_serial(s, ns);
     const struct row *ser = ss ? ss->rows[0] : NULL;
-    if (ns == (ss ? 1u : 0u)) {
+    int any = 0;
+    double max_sp = 1.0;
+    for (size_t i = 0; i < ns; i++) {
+        struct summary m = summarise(&s[i], row_speedup, ser);
+        any |= !is_serial(s[i].exec) && m.best != NULL;
+        max_sp = fmax(max_sp, m.best_v);
+    }
+    if (!any) {
         free(s);
         return 0; /* nothing to compare */
     }
-    struct chart *ch = chart_add(rp, SEC_SPEEDUP, c->label, "speedup", c->slug);
-    FILE *dat = chart_open(rp, ch, "dat"), *gp = chart_open(rp, ch, "gp");
-    if (dat == NULL || gp == NULL) {
+    FILE *dat, *gp;
+    struct chart *ch = chart_begin(rp, SEC_SPEEDUP, c->label, "speedup", c->slug, &dat, &gp);
+    if (ch == NULL) {
         free(s);
-        chart_close(ch, dat, gp);
         return -1;
     }
     fprintf(dat, "# %s: speedup over the serial twin\n# workers speedup real_ns\n", c->label);
     struct sbuf plot = {0};
-    double max_sp = 1.0;
-    int block = 0;
-    for (size_t i = 0; i < ns; i++) {
-        struct summary m = summarise(&s[i], row_speedup, ser);
-        if (m.best == NULL)
-            continue;
-        fprintf(dat, "# executor: %s\n", s[i].exec);
-        for (size_t k = 0; k < s[i].n; k++) {
-            double sp = row_speedup(s[i].rows[k], ser);
-            if (sp > 0)
-                fprintf(dat, "%u %.6g %.6g\n", s[i].rows[k]->workers, sp, s[i].rows[k]->real_ns);
-        }
-        fputs("\n\n", dat);
-        if (m.best_v > max_sp)
-            max_sp = m.best_v;
-        gp_line_clause(&plot, ch, block++, s[i].exec);
-    }
+    lines_write(dat, &plot, ch, s, ns, row_speedup, ser);
     unsigned *w;
     size_t nw = case_workers(c, &w);
     char title[256];
@@ -1208,27 +1239,15 @@ static int chart_throughput(struct report *rp, const struct wcase *c)
         free(s);
         return 0;
     }
-    struct chart *ch = chart_add(rp, SEC_THROUGHPUT, c->label, "throughput", c->slug);
-    FILE *dat = chart_open(rp, ch, "dat"), *gp = chart_open(rp, ch, "gp");
-    if (dat == NULL || gp == NULL) {
+    FILE *dat, *gp;
+    struct chart *ch = chart_begin(rp, SEC_THROUGHPUT, c->label, "throughput", c->slug, &dat, &gp);
+    if (ch == NULL) {
         free(s);
-        chart_close(ch, dat, gp);
         return -1;
     }
     fprintf(dat, "# %s: throughput against concurrency\n# workers tasks_per_s real_ns\n", c->label);
     struct sbuf plot = {0};
-    int block = 0;
-    for (size_t i = 0; i < ns; i++) {
-        if (summarise(&s[i], metric_tps, NULL).best == NULL)
-            continue;
-        fprintf(dat, "# executor: %s\n", s[i].exec);
-        for (size_t k = 0; k < s[i].n; k++)
-            if (row_tps(s[i].rows[k]) > 0)
-                fprintf(dat, "%u %.6g %.6g\n", s[i].rows[k]->workers, row_tps(s[i].rows[k]),
-                        s[i].rows[k]->real_ns);
-        fputs("\n\n", dat);
-        gp_line_clause(&plot, ch, block++, s[i].exec);
-    }
+    lines_write(dat, &plot, ch, s, ns, metric_tps, NULL);
     unsigned *w;
     size_t nw = case_workers(c, &w);
     char title[256];
@@ -1344,8 +1363,11 @@ static void latency_commentary(struct sbuf *t, const struct series *s, size_t ns
     if (lo50 == NULL) {
         sb_printf(t, "No executor reports latencies at %s.", fmt_workers(w).s);
     } else if (shown == 1) {
-        sb_printf(t, "At %s only %s reports latencies: p50 %s, p99.9 %s.", fmt_workers(w).s,
-                  lo50->executor, fmt_ns(lo50->pct_ns[0]).s, fmt_ns(lo50->pct_ns[3]).s);
+        sb_printf(t, "At %s only %s reports latencies: p50 %s", fmt_workers(w).s, lo50->executor,
+                  fmt_ns(lo50->pct_ns[0]).s);
+        if (lo50->pct_ns[3] > 0)
+            sb_printf(t, ", p99.9 %s", fmt_ns(lo50->pct_ns[3]).s);
+        sb_printf(t, ".");
     } else if (lo999 == NULL || lo999 == lo50) {
         sb_printf(t, "At %s, %s has both the lowest median latency (%s) and the lowest p99.9 (%s).",
                   fmt_workers(w).s, lo50->executor, fmt_ns(lo50->pct_ns[0]).s,
@@ -1393,13 +1415,12 @@ static int chart_latency(struct report *rp, const struct wcase *c)
         free(s);
         return 0;
     }
-    struct chart *ch = chart_add(rp, SEC_LATENCY, c->label, "latency", c->slug);
-    FILE *dat = chart_open(rp, ch, "dat"), *gp = chart_open(rp, ch, "gp");
-    if (dat == NULL || gp == NULL) {
+    FILE *dat, *gp;
+    struct chart *ch = chart_begin(rp, SEC_LATENCY, c->label, "latency", c->slug, &dat, &gp);
+    if (ch == NULL) {
         free(shown);
         free(w);
         free(s);
-        chart_close(ch, dat, gp);
         return -1;
     }
     double dlo, dhi;
@@ -1462,7 +1483,12 @@ static void overhead_commentary(struct sbuf *t, const struct per_task *p, size_t
         sb_printf(t, "Only the serial twin ran with one worker: %s per task.", fmt_ns(ser->ns).s);
         return;
     }
-    if (ser != NULL && cheap == dear)
+    if (ser == NULL && cheap == dear)
+        sb_printf(t,
+                  "With one worker, %s takes %s per task; this run has no serial twin to "
+                  "compare with.",
+                  cheap->r->executor, fmt_ns(cheap->ns).s);
+    else if (ser != NULL && cheap == dear)
         sb_printf(t, "With one worker, %s takes %s per task against serial's %s (%s).",
                   cheap->r->executor, fmt_ns(cheap->ns).s, fmt_ns(ser->ns).s,
                   fmt_ratio(cheap->ns / ser->ns).s);
@@ -1550,11 +1576,10 @@ static int chart_overhead(struct report *rp)
         free(p);
         return 0;
     }
-    struct chart *ch = chart_add(rp, SEC_OVERHEAD, c->label, "overhead", c->slug);
-    FILE *dat = chart_open(rp, ch, "dat"), *gp = chart_open(rp, ch, "gp");
-    if (dat == NULL || gp == NULL) {
+    FILE *dat, *gp;
+    struct chart *ch = chart_begin(rp, SEC_OVERHEAD, c->label, "overhead", c->slug, &dat, &gp);
+    if (ch == NULL) {
         free(p);
-        chart_close(ch, dat, gp);
         return -1;
     }
     double lo = p[0].ns, hi = p[0].ns, dlo, dhi;
@@ -1713,13 +1738,12 @@ static int chart_cpuwall(struct report *rp)
     }
     const char **ex;
     size_t ne = all_execs(rp, &ex);
-    struct chart *ch = chart_add(rp, SEC_CPUWALL, "All workloads", "cpu_wall", NULL);
-    FILE *dat = chart_open(rp, ch, "dat"), *gp = chart_open(rp, ch, "gp");
-    if (dat == NULL || gp == NULL) {
+    FILE *dat, *gp;
+    struct chart *ch = chart_begin(rp, SEC_CPUWALL, "All workloads", "cpu_wall", NULL, &dat, &gp);
+    if (ch == NULL) {
         free(cl);
         free(pt);
         free(ex);
-        chart_close(ch, dat, gp);
         return -1;
     }
     fprintf(dat, "# CPU time / wall time at each executor's highest worker count\n"
@@ -2189,13 +2213,16 @@ static int readme_write(const struct report *rp, const struct verdict *v, size_t
         fprintf(stderr, "wsreport: cannot write %s: %s\n", tmp, strerror(errno));
         return -1;
     }
-    const char *base = rp->dir + strlen(rp->dir);
-    while (base > rp->dir && base[-1] == '/')
+    /* The title names the directory, e.g. 2026-11-22_83ac766, also for "." */
+    char *real = realpath(rp->dir, NULL);
+    const char *dir = real ? real : rp->dir, *base = dir + strlen(dir);
+    while (base > dir && base[-1] == '/')
         base--;
     const char *end = base;
-    while (base > rp->dir && base[-1] != '/')
+    while (base > dir && base[-1] != '/')
         base--;
     fprintf(f, "# wsbench results: %.*s\n\n", (int)(end - base), base);
+    free(real);
     readme_summary(f, ctx);
     readme_statistics(f, rp);
 

@@ -212,6 +212,12 @@ run nocsv "$WORK/nocsv"
 expect_rc nonzero "$rc" "no results.csv"
 expect_text "$WORK/nocsv.err" "cannot open"
 
+# Sanitizer builds: no report from any run, on any path.
+checks=$((checks + 1))
+if grep -l -e 'Sanitizer' -e 'runtime error' "$WORK"/*.err; then
+    fail "a sanitizer reported on the runs above"
+fi
+
 if [ "$fails" -ne 0 ]; then
     echo "test_wsreport: $fails of $checks check(s) failed" >&2
     exit 1
