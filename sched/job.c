@@ -6,8 +6,15 @@
  * whose body, ws__root_run, runs the user's function and then signals
  * completion. A ws_run frame lives on the caller's stack: storing `done`
  * ([J1]) is the completer's last access to it. A job lives on the heap with
- * two references (the handle and the pool's), so its completer may still
- * wake its waiters after [J1].
+ * a reference for its handle and one for its entry in the queue, so its
+ * completer may still wake waiters after [J1].
+ *
+ * A worker that waits for a job of its own pool which has not started runs
+ * it at once: it claims the job ([J5]) and runs it inline, and the queue
+ * entry, when a worker pops it, finds the job claimed and only drops its
+ * reference. Without that, a chain of jobs each waiting for the next would
+ * need a worker free to pop each one; on a small pool the chain can be
+ * deeper than the pool. Entries left in the queue at destroy are drained.
  *
  *  [J1] release (seq_cst) store of done; pairs with [J2]; seq_cst also pairs
  *       with [J4], so a helping worker that registered is seen and woken
@@ -17,6 +24,9 @@
  *  [J4] seq_cst increment of helpers; pairs with [J1]
  *  [U2] seq_cst increment of users before looking at stopping; pairs with
  *       [U1] in ws_pool_destroy
+ *  [J5] acq_rel exchange of claimed: exactly one runner; the winner sees
+ *       the submitter's writes (they were released by the queue hand-off or
+ *       are the waiter's own)
  *  refs: acq_rel decrement, so the last owner sees every write before free
  */
 #define CK_BACKOFF_CEILING ((1u << 13) - 1)
@@ -34,6 +44,7 @@ struct ws__root {
     void *arg;
     struct ws_pool *pool;
     _Atomic uint32_t done;
+    _Atomic uint32_t claimed; /* [J5]: someone runs it */
     /* Jobs only. */
     _Atomic uint32_t refs;
     _Atomic uint32_t helpers; /* workers of the pool helping in ws_job_wait */
@@ -52,19 +63,20 @@ static void ws__job_unref(struct ws_job *j)
         free(j);
 }
 
-void ws__root_run(struct ws_worker *w, ws_task *t)
+/* Runs a claimed root and signals its completion. */
+static void ws__root_execute(struct ws_worker *w, struct ws__root *r)
 {
-    struct ws__root *r = WS_CONTAINER_OF(t, struct ws__root, task);
     struct ws_pool *p = r->pool;
     r->fn(w, r->arg);
+    /* relaxed, released by [J1]: the count includes the root's own spawns
+     * by the time its waiter returns. */
+    atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
     if (r->heap) {
-        struct ws_job *j = WS_CONTAINER_OF(r, struct ws_job, root);
         /* [J1] */
         atomic_store_explicit(&r->done, 1, memory_order_seq_cst);
         if (atomic_load_explicit(&r->helpers, memory_order_seq_cst) != 0)
             ws__wake_all(p); /* rare: a worker waits on a job of its own pool */
         ck_ec32_inc(&r->ec, &ws__ec_mode);
-        ws__job_unref(j);
     } else {
         /* [J1]: after this store the frame may be gone. */
         atomic_store_explicit(&r->done, 1, memory_order_seq_cst);
@@ -72,6 +84,30 @@ void ws__root_run(struct ws_worker *w, ws_task *t)
     /* [J3] */
     atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
     ck_ec32_inc(&p->ext, &ws__ec_mode);
+}
+
+static bool ws__root_claim(struct ws__root *r)
+{
+    /* [J5] */
+    return atomic_exchange_explicit(&r->claimed, 1, memory_order_acq_rel) == 0;
+}
+
+void ws__root_run(struct ws_worker *w, ws_task *t)
+{
+    struct ws__root *r = WS_CONTAINER_OF(t, struct ws__root, task);
+    bool heap = r->heap;
+    if (ws__root_claim(r))
+        ws__root_execute(w, r);
+    if (heap)
+        ws__job_unref(WS_CONTAINER_OF(r, struct ws_job, root)); /* the queue's reference */
+}
+
+void ws__inject_drain(struct ws_pool *p)
+{
+    struct ws__root *r;
+    while ((r = ws__inject_pop(&p->inject)) != NULL)
+        if (r->heap) /* only jobs run by their waiters are left behind */
+            ws__job_unref(WS_CONTAINER_OF(r, struct ws_job, root));
 }
 
 /* Counts the caller in `users` unless the pool is being destroyed. */
@@ -134,6 +170,7 @@ int ws_run(ws_pool *p, ws_fn fn, void *arg)
         return err;
     struct ws__root r = {.fn = fn, .arg = arg, .pool = p, .heap = false};
     atomic_init(&r.done, 0);
+    atomic_init(&r.claimed, 0);
     atomic_init(&r.refs, 0);
     atomic_init(&r.helpers, 0);
     ws__inject(p, &r);
@@ -169,6 +206,8 @@ int ws_submit(ws_pool *p, ws_job **out, ws_fn fn, void *arg)
     r->pool = p;
     r->heap = true;
     atomic_init(&r->done, 0);
+    atomic_init(&r->claimed, 0);
+    /* The queue entry's reference, and the handle's. */
     atomic_init(&r->refs, out != NULL ? 2 : 1);
     atomic_init(&r->helpers, 0);
     ck_ec32_init(&r->ec, 0);
@@ -193,6 +232,11 @@ int ws_job_wait(ws_job *j)
         return 0;
     struct ws_worker *self = ws__self;
     if (self != NULL && self->pool == r->pool) {
+        /* Not started yet: run it here, however deep the waits nest. */
+        if (ws__root_claim(r)) {
+            ws__root_execute(self, r);
+            return 0;
+        }
         /* [J4] */
         atomic_fetch_add_explicit(&r->helpers, 1, memory_order_seq_cst);
         ws__help_until(self, ws__job_done_cb, r);

@@ -266,6 +266,7 @@ int ws_pool_destroy(ws_pool *p)
     ws__wake_all(p);
     for (unsigned i = 0; i < p->nworkers; i++)
         pthread_join(p->workers[i].thread, NULL);
+    ws__inject_drain(p);
     ws__pool_free(p);
     return 0;
 }

@@ -113,7 +113,9 @@ void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg);
 /* Is public or injected work visible anywhere? (A hint.) */
 bool ws__work_visible(struct ws_pool *p);
 
-/* job.c: the frame of a root task or job, as it sits in the injection queue. */
+/* job.c: the body of a root task or job, as it sits in the injection queue. */
 void ws__root_run(struct ws_worker *w, ws_task *t);
+/* job.c: drops the queue's references to jobs their waiters ran (destroy). */
+void ws__inject_drain(struct ws_pool *p);
 
 #endif /* WS_POOL_H */

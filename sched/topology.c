@@ -196,6 +196,14 @@ int ws__topo_init(struct ws__topo *tp, void *borrowed, enum ws_pin_policy pin,
         ws__flatten(tp);
         return 0;
     }
+    if (!hwloc_topology_is_thissystem(tp->topo)) {
+        /* hwloc binds nothing for a synthetic or imported topology, and
+         * says it succeeded: refuse to pretend. */
+        ws__topo_fail(tp, -ENOSYS,
+                      "the hwloc topology is not this machine's (synthetic or imported): "
+                      "workers cannot be bound; running unpinned");
+        return 0;
+    }
 
     hwloc_obj_type_t type = pin == WS_PIN_PU ? HWLOC_OBJ_PU : HWLOC_OBJ_CORE;
     unsigned nplaces = ws__collect(tp, type, NULL, 0);

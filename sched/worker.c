@@ -233,6 +233,9 @@ void ws__run_stolen(struct ws_worker *w, ws_task *x)
     atomic_store_explicit(&x->ws__state, s | ((uint64_t)(w->id + 1) << WS__ST_THIEF_SHIFT),
                           memory_order_relaxed);
     x->ws__fn(w, x);
+    /* relaxed, then released by [X2]: the counter includes this task's
+     * spawns by the time its owner can see it finished. */
+    atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
     /* [X2] release: the task's writes happen before the owner's [W1]. */
     uint64_t old = atomic_fetch_or_explicit(&x->ws__state, WS__ST_DONE, memory_order_release);
     if (old & WS__ST_SLEEPER)
