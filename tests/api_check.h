@@ -23,7 +23,7 @@
 #else
 #define API_HAS_FEATURE_(x) 0
 #endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||                              \
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||                               \
     API_HAS_FEATURE_(address_sanitizer) || API_HAS_FEATURE_(thread_sanitizer)
 #define API_SANITIZED 1
 #else

@@ -76,7 +76,8 @@ static void *outside_main(void *arg)
     pthread_barrier_wait(o->start);
     for (long long i = 0; i < o->roots || i < o->jobs; i++) {
         if (i < o->roots) {
-            struct fib_root r = {.n = 4 + (int)(rng_next(&s) % 14), .style = (enum fib_style)(i & 1)};
+            struct fib_root r = {.n = 4 + (int)(rng_next(&s) % 14),
+                                 .style = (enum fib_style)(i & 1)};
             if (ws_run(o->pool, fib_root_fn, &r) != 0 || r.result != fib_serial(r.n))
                 o->failures++;
         }
@@ -231,8 +232,7 @@ static void inside_fn(ws_worker *w, void *arg)
         in->failures++;
     in->failures += nest.failures;
     /* The detached jobs read frames[]: wait for them before freeing it. */
-    while ((long long)atomic_load_explicit(&g_detached_runs, memory_order_acquire) <
-           in->njobs) {
+    while ((long long)atomic_load_explicit(&g_detached_runs, memory_order_acquire) < in->njobs) {
         struct fib_root r = {.n = 1};
         ws_job *k = NULL;
         /* Helping through a wait on a trivial job keeps this worker busy
@@ -435,8 +435,8 @@ int main(int argc, char **argv)
         {"seed", &opt_seed, 0, INT64_MAX, "random seed (fib sizes)"},
     };
     api_options(argc, argv, opts, sizeof(opts) / sizeof(opts[0]));
-    printf("test_entry: --roots=%lld --jobs=%lld --cycles=%lld --seed=%lld\n", opt_roots,
-           opt_jobs, opt_cycles, opt_seed);
+    printf("test_entry: --roots=%lld --jobs=%lld --cycles=%lld --seed=%lld\n", opt_roots, opt_jobs,
+           opt_cycles, opt_seed);
 
     test_outside_threads(3, 0);
     test_outside_threads(2, 4);

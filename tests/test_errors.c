@@ -124,15 +124,18 @@ struct bad_cfg {
 
 static void test_bad_configs(void)
 {
+    /* clang-format cannot lay out a braced initialiser inside a macro. */
+    /* clang-format off */
 #define BAD(field, value) {#field " = " #value, {.field = (value)}}
 #define BAD2(f1, v1, f2, v2) {#f1 " = " #v1 ", " #f2 " = " #v2, {.f1 = (v1), .f2 = (v2)}}
+    /* clang-format on */
     const struct bad_cfg bad[] = {
         BAD(workers, WS_MAX_WORKERS + 1),
         BAD(workers, UINT_MAX),
         BAD(pin, (enum ws_pin_policy)(WS_PIN_PU + 1)),
-        BAD(pin, (enum ws_pin_policy)-1),
+        BAD(pin, (enum ws_pin_policy)(-1)),
         BAD(victim, (enum ws_victim_policy)(WS_VICTIM_RANDOM + 1)),
-        BAD(victim, (enum ws_victim_policy)-1),
+        BAD(victim, (enum ws_victim_policy)(-1)),
         BAD(deque_log2, 3),
         BAD(deque_log2, 1),
         BAD(deque_log2, 27),
@@ -165,7 +168,8 @@ static void test_bad_configs(void)
 
     /* The limits themselves are valid. */
     const struct bad_cfg good[] = {
-        {"deque_log2 = 4, deque_max_log2 = 4 (cannot grow)", {.deque_log2 = 4, .deque_max_log2 = 4}},
+        {"deque_log2 = 4, deque_max_log2 = 4 (cannot grow)",
+         {.deque_log2 = 4, .deque_max_log2 = 4}},
         {"deque_log2 = 20, deque_max_log2 = 32", {.deque_log2 = 20, .deque_max_log2 = 32}},
         {"deque_max_log2 = 12", {.deque_max_log2 = 12}},
         {"inject_log2 = 4", {.inject_log2 = 4}},
@@ -228,9 +232,8 @@ static void test_destroy_from_worker(void)
 
 static void test_strerror(void)
 {
-    static const int codes[] = {0,       -EINVAL, -ENOMEM, -EAGAIN, -EDEADLK, -ESHUTDOWN,
-                                -ENOSYS, -EPERM,  1,       42,      -4095,    -4096,
-                                -100000, INT_MIN, INT_MAX};
+    static const int codes[] = {0, -EINVAL, -ENOMEM, -EAGAIN, -EDEADLK, -ESHUTDOWN, -ENOSYS, -EPERM,
+                                1, 42,      -4095,   -4096,   -100000,  INT_MIN,    INT_MAX};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         const char *s = ws_strerror(codes[i]);
         CHECK(s != NULL && s[0] != '\0');
@@ -418,8 +421,8 @@ static void test_borrowed_topology(void)
         api_run_fib(p[k], 25, FIB_SYNC);
         struct ws_pool_info info;
         CHECK_EQ(ws_pool_info(p[k], &info), 0);
-        printf("borrowed topology: %u workers, %u cores, pinned %d%s%s\n", info.workers,
-               info.cores, info.pinned, info.pin_error ? ": " : "", info.pin_message);
+        printf("borrowed topology: %u workers, %u cores, pinned %d%s%s\n", info.workers, info.cores,
+               info.pinned, info.pin_error ? ": " : "", info.pin_message);
         CHECK_EQ(info.pinned, expect_pinned);
         unsigned n;
         struct ws_worker_stats *s = api_stats(p[k], &n);

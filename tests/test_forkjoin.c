@@ -161,8 +161,8 @@ struct sum_ctx {
     size_t begin, end, grain;
     _Atomic uint64_t sum;
     _Atomic uint64_t calls;
-    _Atomic uint64_t bad;     /* pieces outside [begin, end), empty or above grain */
-    _Atomic uint8_t *visits;  /* per index, if not NULL */
+    _Atomic uint64_t bad;    /* pieces outside [begin, end), empty or above grain */
+    _Atomic uint8_t *visits; /* per index, if not NULL */
     int err;
 };
 
@@ -303,8 +303,7 @@ static void test_nested_for(ws_pool *p, size_t outer_grain, size_t inner_grain)
         wrong += atomic_load(&g.cells[i]) != 1;
     CHECK_EQU(wrong, 0);
     /* One spawn per split: (outer pieces - 1) + per row (inner pieces - 1). */
-    check_spawns(p, before,
-                 atomic_load(&g.outer_calls) - 1 + atomic_load(&g.inner_calls) - GRID,
+    check_spawns(p, before, atomic_load(&g.outer_calls) - 1 + atomic_load(&g.inner_calls) - GRID,
                  "nested parallel_for");
     free(g.cells);
 }

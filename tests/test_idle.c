@@ -37,8 +37,7 @@ static struct ws_worker_stats *wait_asleep(ws_pool *p, const struct ws_worker_st
         for (unsigned i = 0; i < n; i++)
             asleep += s[i].sleeps > than[i].sleeps;
     } while (asleep < n && api_now() < deadline);
-    printf("%s: %u of %u workers went to sleep within %.3f s\n", when, asleep, n,
-           api_now() - t0);
+    printf("%s: %u of %u workers went to sleep within %.3f s\n", when, asleep, n, api_now() - t0);
     CHECK_EQU(asleep, n);
     return s;
 }
@@ -77,8 +76,8 @@ int main(int argc, char **argv)
     double c0 = cpu_seconds(), w0 = api_now();
     api_sleep_ms(500);
     double c1 = cpu_seconds(), w1 = api_now();
-    printf("idle pool: %.1f ms of CPU time over %.0f ms (%.2f%% of one core)\n",
-           (c1 - c0) * 1e3, (w1 - w0) * 1e3, 100 * (c1 - c0) / (w1 - w0));
+    printf("idle pool: %.1f ms of CPU time over %.0f ms (%.2f%% of one core)\n", (c1 - c0) * 1e3,
+           (w1 - w0) * 1e3, 100 * (c1 - c0) / (w1 - w0));
 
     free(zero);
     free(before);
