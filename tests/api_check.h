@@ -153,16 +153,60 @@ static inline struct ws_worker_stats *api_stats(const ws_pool *p, unsigned *n)
     return s;
 }
 
+/* Every counter summed over the workers (cpu: the number of workers). */
+static inline struct ws_worker_stats api_stats_sum(const ws_pool *p)
+{
+    unsigned n;
+    struct ws_worker_stats *s = api_stats(p, &n), t = {.cpu = (int)n};
+    for (unsigned i = 0; i < n; i++) {
+        t.spawns += s[i].spawns;
+        t.steals += s[i].steals;
+        t.steal_fails += s[i].steal_fails;
+        t.leapfrogs += s[i].leapfrogs;
+        t.publishes += s[i].publishes;
+        t.injected += s[i].injected;
+        t.sleeps += s[i].sleeps;
+        t.idle_ns += s[i].idle_ns;
+    }
+    free(s);
+    return t;
+}
+
 /* Spawns counted over all workers. */
 static inline uint64_t api_spawns(const ws_pool *p)
 {
-    unsigned n;
-    struct ws_worker_stats *s = api_stats(p, &n);
-    uint64_t sum = 0;
-    for (unsigned i = 0; i < n; i++)
-        sum += s[i].spawns;
-    free(s);
-    return sum;
+    return api_stats_sum(p).spawns;
+}
+
+/*
+ * A job that, at depth > 0, submits a job one level down on its own pool
+ * and waits for it - from a worker of that pool, so the wait must help -
+ * and at depth 0 computes fib(12). Counts what went wrong in failures.
+ */
+struct job_nest {
+    ws_pool *pool;
+    int depth;
+    long result;
+    int failures;
+};
+
+static inline void job_nest_fn(ws_worker *w, void *arg)
+{
+    struct job_nest *in = arg;
+    if (ws_worker_pool(w) != in->pool || ws_worker_self() != w)
+        in->failures++;
+    if (in->depth == 0) {
+        in->result = fib_sync(w, 12);
+        return;
+    }
+    struct job_nest down = {.pool = in->pool, .depth = in->depth - 1};
+    ws_job *j = NULL;
+    if (ws_submit(in->pool, &j, job_nest_fn, &down) != 0 || ws_job_wait(j) != 0 ||
+        ws_job_poll(j) != 1)
+        in->failures++;
+    ws_job_release(j);
+    in->result = down.result;
+    in->failures += down.failures;
 }
 
 static inline double api_now(void)

@@ -28,13 +28,11 @@
 
 static long long opt_roots = 100, opt_jobs = 200, opt_cycles = 1000, opt_seed = 0;
 
-static uint64_t rng_next(uint64_t *s)
+/* A 64-bit LCG (Knuth's MMIX constants); the high bits are good enough. */
+static uint32_t rng_next(uint64_t *s)
 {
-    uint64_t x = *s;
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return *s = x;
+    *s = *s * 6364136223846793005u + 1442695040888963407u;
+    return (uint32_t)(*s >> 33);
 }
 
 /* ---- 8 outside threads at once ----------------------------------------- */
@@ -69,7 +67,7 @@ struct outside {
 static void *outside_main(void *arg)
 {
     struct outside *o = arg;
-    uint64_t s = o->seed | 1;
+    uint64_t s = o->seed;
     struct fib_root *frames = calloc((size_t)o->jobs + 1, sizeof(*frames));
     ws_job **jobs = calloc((size_t)o->jobs + 1, sizeof(*jobs));
     REQUIRE(frames != NULL && jobs != NULL);
@@ -167,31 +165,10 @@ static void test_outside_threads(unsigned workers, unsigned inject_log2)
 
 struct inside {
     ws_pool *pool;
-    int depth; /* jobs that submit a job and wait for it: levels below */
+    int depth; /* levels of jobs that submit a job and wait for it */
     int njobs;
-    long result;
     int failures;
 };
-
-/* A job that, at depth > 0, submits another one level down and waits. */
-static void nested_job(ws_worker *w, void *arg)
-{
-    struct inside *in = arg;
-    if (ws_worker_pool(w) != in->pool || ws_worker_self() != w)
-        in->failures++;
-    if (in->depth == 0) {
-        in->result = fib_sync(w, 12);
-        return;
-    }
-    struct inside down = {.pool = in->pool, .depth = in->depth - 1};
-    ws_job *j = NULL;
-    if (ws_submit(in->pool, &j, nested_job, &down) != 0 || ws_job_wait(j) != 0 ||
-        ws_job_poll(j) != 1)
-        in->failures++;
-    ws_job_release(j);
-    in->result = down.result;
-    in->failures += down.failures;
-}
 
 /* Submits njobs fib jobs (plus detached ones), waits for them in reverse
  * order, and then for a job that nests `depth` levels of job waits. */
@@ -223,9 +200,9 @@ static void inside_fn(ws_worker *w, void *arg)
             in->failures++;
         ws_job_release(jobs[i]);
     }
-    struct inside nest = {.pool = in->pool, .depth = in->depth};
+    struct job_nest nest = {.pool = in->pool, .depth = in->depth};
     ws_job *j = NULL;
-    if (ws_submit(in->pool, &j, nested_job, &nest) != 0 || ws_job_wait(j) != 0)
+    if (ws_submit(in->pool, &j, job_nest_fn, &nest) != 0 || ws_job_wait(j) != 0)
         in->failures++;
     ws_job_release(j);
     if (nest.result != fib_serial(12))

@@ -11,14 +11,12 @@
  *    mapping, and (in a child process, not in sanitizer builds) an address
  *    space limit under which the third of eight 1 GiB stacks fails; create
  *    returns a negative errno with no hang and no leaked thread or fd;
- *  - a borrowed synthetic hwloc topology (which cannot bind): the pool
- *    runs, its workers where the process may; a borrowed real topology:
- *    the pool is pinned; either topology stays the caller's.
+ *  - a borrowed real hwloc topology: the pool is pinned, and the
+ *    topology stays the caller's (a synthetic one, which cannot bind, is
+ *    test_pin_refused.c's).
  */
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -332,28 +330,6 @@ static void test_rlimit_as(void)
 
 /* ---- topologies ----------------------------------------------------------- */
 
-struct affinity_root {
-    cpu_set_t process;
-    _Atomic int differs; /* a worker's mask is not the process's */
-};
-
-static void affinity_body(ws_worker *w, size_t b, size_t e, void *arg)
-{
-    struct affinity_root *r = arg;
-    cpu_set_t set;
-    (void)w;
-    (void)b;
-    (void)e;
-    if (pthread_getaffinity_np(pthread_self(), sizeof(set), &set) != 0 ||
-        !CPU_EQUAL(&set, &r->process))
-        atomic_store_explicit(&r->differs, 1, memory_order_relaxed);
-}
-
-static void affinity_fn(ws_worker *w, void *arg)
-{
-    ws_parallel_for(w, 0, 1000, 1, affinity_body, arg);
-}
-
 static int default_pool_pinned(void)
 {
     ws_pool *p = api_pool(2, WS_PIN_DEFAULT, WS_VICTIM_DEFAULT);
@@ -361,42 +337,6 @@ static int default_pool_pinned(void)
     CHECK_EQ(ws_pool_info(p, &info), 0);
     CHECK_EQ(ws_pool_destroy(p), 0);
     return info.pinned;
-}
-
-static void test_synthetic_topology(void)
-{
-    hwloc_topology_t t;
-    REQUIRE(hwloc_topology_init(&t) == 0);
-    REQUIRE(hwloc_topology_set_synthetic(t, "pack:2 core:2 pu:1") == 0);
-    REQUIRE(hwloc_topology_load(t) == 0);
-
-    struct ws_config cfg = WS_CONFIG_INIT;
-    cfg.workers = 4;
-    cfg.hwloc_topology = t;
-    ws_pool *p = NULL;
-    CHECK_EQ(ws_pool_create(&p, &cfg), 0);
-    REQUIRE(p != NULL);
-    api_run_fib(p, 25, FIB_SYNC);
-    api_run_fib(p, 25, FIB_RECLAIM);
-    struct ws_pool_info info;
-    CHECK_EQ(ws_pool_info(p, &info), 0);
-    printf("synthetic topology: %u workers, %u cores, %u PUs, pinned %d, pin_error %d (%s): "
-           "\"%s\"\n",
-           info.workers, info.cores, info.pus, info.pinned, info.pin_error,
-           ws_strerror(info.pin_error), info.pin_message);
-    CHECK_EQU(info.workers, 4);
-    /* That the pool also says it runs unpinned (pinned 0, pin_error and
-     * pin_message set, every stats.cpu -1) is test_pin_refused.c's check. */
-    /* Binding through it binds nothing: the workers run where the process may. */
-    struct affinity_root r;
-    atomic_init(&r.differs, 0);
-    REQUIRE(sched_getaffinity(0, sizeof(r.process), &r.process) == 0);
-    CHECK_EQ(ws_run(p, affinity_fn, &r), 0);
-    CHECK_EQ(atomic_load(&r.differs), 0);
-    CHECK_EQ(ws_pool_destroy(p), 0);
-    /* Borrowed: still ours. */
-    CHECK_EQ(hwloc_get_nbobjs_by_type(t, HWLOC_OBJ_PU), 4);
-    hwloc_topology_destroy(t);
 }
 
 static void test_borrowed_topology(void)
@@ -446,7 +386,6 @@ int main(void)
     test_destroy_from_worker();
     test_strerror();
     test_huge_stack();
-    test_synthetic_topology();
     test_borrowed_topology();
     return check_report("test_errors");
 }

@@ -581,16 +581,9 @@ int main(int argc, char **argv)
         test_group(p, 8);
         test_nested_groups(p);
         test_chain(p);
-        unsigned n;
-        struct ws_worker_stats *s = api_stats(p, &n);
-        uint64_t steals = 0, spawns = 0;
-        for (unsigned k = 0; k < n; k++) {
-            steals += s[k].steals;
-            spawns += s[k].spawns;
-        }
-        free(s);
+        struct ws_worker_stats sum = api_stats_sum(p);
         printf("%u worker(s): %.2f s, %llu spawns, %llu steals\n", workers[i], api_now() - t0,
-               (unsigned long long)spawns, (unsigned long long)steals);
+               (unsigned long long)sum.spawns, (unsigned long long)sum.steals);
         CHECK_EQ(ws_pool_destroy(p), 0);
     }
     free(a);
