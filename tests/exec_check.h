@@ -24,6 +24,7 @@
 
 #include "check.h"
 #include "exec.h"
+#include "proc_check.h"
 
 /* What the test piece does besides computing its answer. */
 enum tpiece_action {
@@ -202,48 +203,6 @@ static inline void tpiece_reset_runs(size_t n)
 }
 
 /* ---- the process ------------------------------------------------------- */
-
-static inline size_t tdir_entries(const char *path)
-{
-    DIR *d = opendir(path);
-    struct dirent *e;
-    size_t n = 0;
-
-    REQUIRE(d != NULL);
-    while ((e = readdir(d)) != NULL)
-        if (e->d_name[0] != '.')
-            n++;
-    closedir(d);
-    return n;
-}
-
-/* Open descriptors (not counting the one that reads /proc/self/fd). */
-static inline size_t count_fds(void)
-{
-    return tdir_entries("/proc/self/fd") - 1;
-}
-
-static inline size_t count_threads_now(void)
-{
-    return tdir_entries("/proc/self/task");
-}
-
-/*
- * Threads, once the joined ones are gone: the kernel wakes pthread_join()
- * before it removes the thread from /proc/self/task, so a count just after
- * a join may still see it. Waits (up to ~10 s) for the count to drop to
- * `want`; returns what it is then.
- */
-static inline size_t count_threads_settled(size_t want)
-{
-    size_t n = count_threads_now();
-
-    for (int k = 0; k < 10000 && n > want; k++) {
-        usleep(1000);
-        n = count_threads_now();
-    }
-    return n;
-}
 
 /* Processes, zombies included, whose parent is this process. */
 static inline size_t count_children(void)
