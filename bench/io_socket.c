@@ -191,11 +191,15 @@ static void sock_accept(struct sock_state *s)
 /* Connection fd is readable: take its requests and answer or queue each. */
 static void sock_readable(struct sock_state *s, int fd)
 {
-    struct sock_conn *c = &s->conn[fd];
+    struct sock_conn *c;
     unsigned char buf[64 * sizeof(struct sock_msg)];
-    ssize_t r = read(fd, buf, sizeof(buf));
     uint64_t now = exec_now_ns();
+    ssize_t r;
 
+    if (fd < 0 || (size_t)fd >= s->nconn || !s->conn[fd].open)
+        return; /* not ours (any more): never touch a descriptor number we do not hold */
+    c = &s->conn[fd];
+    r = read(fd, buf, sizeof(buf));
     if (r == 0 || (r < 0 && errno != EAGAIN && errno != EINTR)) {
         sock_close_conn(s, fd);
         return;

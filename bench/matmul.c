@@ -38,7 +38,7 @@
 #define MM_MAX_BLOCKS (1u << 20)
 
 struct mm_state {
-    char label[64];
+    char label[96];
     uint64_t token;
     size_t n, b, nb; /* nb = ceil(n / b) blocks a side */
     double *a, *bm;  /* the inputs, row major */

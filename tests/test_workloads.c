@@ -251,7 +251,7 @@ static void test_cycles(void)
         {&workload_sleep, "tasks:1"},  {&workload_pipe, "slots:32"},
         {&workload_socket, "tasks:1"}, {&workload_file, "files:3/kb:4"},
         {&workload_mixed, "tasks:1"},  {&workload_pipe, ""},
-        {&workload_socket, ""},
+        {&workload_socket, ""},        {&workload_sleep, NULL}, /* NULL: the defaults */
     };
     size_t fds = count_fds(), threads = count_threads_settled(SIZE_MAX);
 
@@ -262,7 +262,8 @@ static void test_cycles(void)
             int e = small[i].w->prepare(&state, small[i].params, err, sizeof(err));
 
             if (e != 0)
-                fprintf(stderr, "prepare %s/%s: %s\n", small[i].w->name, small[i].params, err);
+                fprintf(stderr, "prepare %s/%s: %s\n", small[i].w->name,
+                        small[i].params ? small[i].params : "(null)", err);
             CHECK_EQ(e, 0);
             if (e == 0)
                 small[i].w->release(state);
