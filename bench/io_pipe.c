@@ -21,10 +21,14 @@
  * never see end-of-file or SIGPIPE. Every executor's pieces do the same
  * open and close, so the models pay the same per-piece cost.
  *
- * Pairs are claimed through an array of atomic flags in a MAP_SHARED
- * mapping made in prepare(), so threads and forked workers see the same
- * flags. A piece that fails keeps its pair claimed (its bytes may still be
- * in flight; no later piece should read them), so one failure cannot spread.
+ * A piece claims a pair with flock(LOCK_EX | LOCK_NB) on its own descriptor
+ * of q<i>, trying the pairs from its id's own on, and sleeping 20 us
+ * between rounds if all are taken. The kernel holds the claim for the
+ * descriptor, for threads and forked workers alike, so nothing is shared in
+ * memory, and a worker that dies mid-piece gives its pair back. A new owner
+ * first drains bytes a failed owner may have left in r<i>; were a late echo
+ * of theirs still to arrive, its mismatch would fail the new piece too, not
+ * pass silently.
  *
  * The known answer: every echo equals its message (bytes drawn from the
  * piece id, the round and a per-prepare token). run->tasks = tasks; each
@@ -35,12 +39,12 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <stdatomic.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,32 +55,17 @@
 #define PIPE_MAX_MSG  PIPE_BUF
 #define PIPE_CLAIM_US 20 /* a piece with no free pair looks again after this long */
 
-/*
- * Shared between the benchmark process and its forked workers. claim[i] is
- * 1 while a piece owns pair i: [C1] a successful claim (acquire) pairs with
- * [C2], the release store of the piece that owned the pair before, so the
- * new owner starts after the old one has finished with the pipes.
- */
-struct pipe_shared {
-    uint64_t token;
-    uint32_t slots;
-    _Atomic uint32_t claim[];
-};
-
 struct pipe_state {
     struct io_head h;
     char dir[PIPE_DIR_MAX];
-    uint64_t rounds, bytes, slots;
-    struct pipe_shared *sh;
-    size_t sh_size;
+    uint64_t rounds, bytes, slots, token;
     int *fd;             /* fd[2i], fd[2i+1]: the echo thread's O_RDWR ends of q<i> and r<i> */
     struct io_loop echo; /* the echo thread and its epoll set: every q<i> */
 };
 
 struct pipe_arg {
-    struct pipe_shared *sh; /* valid in a worker forked after prepare() */
-    uint64_t token;
-    uint32_t id, rounds, bytes, pad;
+    uint64_t token; /* salts the messages: this prepare()'s, not another's */
+    uint32_t id, rounds, bytes, slots;
     char dir[PIPE_DIR_MAX];
 };
 
@@ -108,8 +97,9 @@ static void *pipe_echo(void *arg)
             r = read(s->fd[2 * slot], buf, sizeof(buf));
             if (r <= 0)
                 continue;
-            /* The response pipe holds at most one message (its owner reads each before it
-             * sends the next), so this write fits; were it ever short, the owner times out. */
+            /* The response pipe holds one message at most (its owner reads each before it
+             * sends the next; a dead owner leaves one more at most), far below its 64 KiB, so
+             * this write fits; were it ever short, the owner would time out. */
             w = write(s->fd[2 * slot + 1], buf, (size_t)r);
             (void)w;
         }
@@ -129,48 +119,61 @@ static void pipe_message(unsigned char *m, size_t len, uint64_t token, uint32_t 
     }
 }
 
-/* Claims a free pair, starting at id's own: its index, or -ETIMEDOUT if none frees up. */
-static int64_t pipe_claim(struct pipe_shared *sh, uint32_t id)
+/* Opens FIFO <dir>/<kind><slot> with flags. The descriptor, or a negative errno. */
+static int pipe_open(const struct pipe_arg *a, char kind, uint32_t slot, int flags)
+{
+    char path[PIPE_DIR_MAX + 24];
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/%c%" PRIu32, a->dir, kind, slot);
+    fd = open(path, flags | O_CLOEXEC);
+    return fd >= 0 ? fd : -errno;
+}
+
+/*
+ * Claims a free pair, trying id's own first: returns the locked descriptor
+ * of its q<i> and sets *slot, or -ETIMEDOUT if none frees up in time.
+ */
+static int pipe_claim(const struct pipe_arg *a, uint32_t *slot)
 {
     uint64_t deadline = exec_now_ns() + (uint64_t)IO_TIMEOUT_MS * 1000000u;
     struct timespec pause = {0, PIPE_CLAIM_US * 1000};
 
     do {
-        for (uint32_t k = 0; k < sh->slots; k++) {
-            uint32_t i = (id + k) % sh->slots, free_ = 0;
-            /* [C1] acquire: pairs with [C2]; relaxed on failure: nothing was taken. */
-            if (atomic_compare_exchange_strong_explicit(&sh->claim[i], &free_, 1,
-                                                        memory_order_acquire, memory_order_relaxed))
-                return i;
+        for (uint32_t k = 0; k < a->slots; k++) {
+            uint32_t i = (a->id + k) % a->slots;
+            int q = pipe_open(a, 'q', i, O_WRONLY);
+
+            if (q < 0)
+                return q;
+            if (flock(q, LOCK_EX | LOCK_NB) == 0) {
+                *slot = i;
+                return q;
+            }
+            close(q); /* EWOULDBLOCK: another piece owns it */
         }
         nanosleep(&pause, NULL);
     } while (exec_now_ns() < deadline);
     return -ETIMEDOUT;
 }
 
-/* R round trips on pair `slot`. 0 with r filled (a mismatch shows in it), or an IO error. */
-static int pipe_trips(const struct pipe_arg *a, int64_t slot, struct pipe_res *r)
+/* R round trips on the claimed pair. 0 with r filled (a mismatch shows in it), or an IO error. */
+static int pipe_trips(const struct pipe_arg *a, int q, uint32_t slot, struct pipe_res *r)
 {
     unsigned char msg[PIPE_MAX_MSG], echo[PIPE_MAX_MSG];
-    char path[PIPE_DIR_MAX + 24];
-    int q, rs, e = 0;
+    struct pollfd pfd = {.events = POLLIN};
+    int e = 0;
 
-    snprintf(path, sizeof(path), "%s/q%" PRId64, a->dir, slot);
-    q = open(path, O_WRONLY | O_CLOEXEC);
-    if (q < 0)
-        return -errno;
-    snprintf(path, sizeof(path), "%s/r%" PRId64, a->dir, slot);
-    rs = open(path, O_RDONLY | O_CLOEXEC);
-    if (rs < 0) {
-        e = -errno;
-        close(q);
-        return e;
-    }
+    pfd.fd = pipe_open(a, 'r', slot, O_RDONLY);
+    if (pfd.fd < 0)
+        return pfd.fd;
+    while (poll(&pfd, 1, 0) > 0 && read(pfd.fd, echo, sizeof(echo)) > 0)
+        ; /* what a failed owner left */
     for (uint32_t k = 0; k < a->rounds && e == 0; k++) {
         pipe_message(msg, a->bytes, a->token, a->id, k);
         e = io_write_all(q, msg, a->bytes, IO_TIMEOUT_MS);
         if (e == 0)
-            e = io_read_full(rs, echo, a->bytes, IO_TIMEOUT_MS);
+            e = io_read_full(pfd.fd, echo, a->bytes, IO_TIMEOUT_MS);
         if (e == 0 && memcmp(msg, echo, a->bytes) != 0) {
             uint32_t j = 0;
             while (msg[j] == echo[j])
@@ -181,36 +184,32 @@ static int pipe_trips(const struct pipe_arg *a, int64_t slot, struct pipe_res *r
         if (e == 0)
             r->rounds_ok++;
     }
-    close(rs);
-    close(q);
+    close(pfd.fd);
     return e;
 }
 
-/* exec_piece_fn: claims a pair, makes the round trips, gives the pair back if all went well. */
+/* exec_piece_fn: claims a pair, makes the round trips, gives the pair back. */
 static int pipe_piece(const void *arg, size_t arg_len, void *res, size_t res_cap, size_t *res_len)
 {
     struct pipe_arg a;
     struct pipe_res r = {0, 0, 0, 0};
-    int64_t slot;
-    int e;
+    uint32_t slot;
+    int q, e;
 
     if (arg_len != sizeof(a))
         return -EINVAL;
     if (res_cap < sizeof(r))
         return -EMSGSIZE;
     memcpy(&a, arg, sizeof(a));
-    if (a.bytes == 0 || a.bytes > PIPE_MAX_MSG || memchr(a.dir, '\0', sizeof(a.dir)) == NULL)
+    if (a.bytes == 0 || a.bytes > PIPE_MAX_MSG || a.slots == 0 ||
+        memchr(a.dir, '\0', sizeof(a.dir)) == NULL)
         return -EINVAL;
-    if (a.sh->token != a.token)
-        return -ESTALE; /* forked before prepare(): a.sh is not this state's mapping */
-    slot = pipe_claim(a.sh, a.id);
-    if (slot < 0)
-        return (int)slot;
+    q = pipe_claim(&a, &slot);
+    if (q < 0)
+        return q;
     r.id = a.id;
-    e = pipe_trips(&a, slot, &r);
-    if (e == 0 && r.rounds_ok == a.rounds)
-        /* [C2] release: the pair is clean again; pairs with [C1] of its next owner. */
-        atomic_store_explicit(&a.sh->claim[slot], 0, memory_order_release);
+    e = pipe_trips(&a, q, slot, &r);
+    close(q); /* gives the pair back: the lock belonged to this descriptor */
     if (e)
         return e;
     memcpy(res, &r, sizeof(r));
@@ -240,11 +239,11 @@ static void pipe_fill(const void *state, size_t i, void *arg)
     const struct pipe_state *s = state;
     struct pipe_arg *a = arg; /* zeroed */
 
-    a->sh = s->sh;
-    a->token = s->sh->token;
+    a->token = s->token;
     a->id = (uint32_t)i;
     a->rounds = (uint32_t)s->rounds;
     a->bytes = (uint32_t)s->bytes;
+    a->slots = (uint32_t)s->slots;
     memcpy(a->dir, s->dir, sizeof(a->dir));
 }
 
@@ -269,8 +268,6 @@ static void pipe_release(void *state)
         for (uint64_t k = 0; k < 2 * s->slots; k++)
             if (s->fd[k] >= 0)
                 close(s->fd[k]);
-    if (s->sh)
-        munmap(s->sh, s->sh_size);
     io_tmpdir_remove(s->dir);
     free(s->fd);
     free(s);
@@ -324,21 +321,15 @@ static int pipe_prepare(void **state, const char *params, char *err, size_t errl
     s->rounds = rounds;
     s->bytes = bytes;
     s->slots = slots;
+    s->token = wl_token();
     s->fd = malloc(2 * slots * sizeof(*s->fd));
-    s->sh_size = sizeof(*s->sh) + slots * sizeof(s->sh->claim[0]);
-    s->sh = mmap(NULL, s->sh_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (s->sh == MAP_FAILED)
-        s->sh = NULL;
-    if (!s->fd || !s->sh) {
+    if (!s->fd) {
         snprintf(err, errlen, "pipe: out of memory");
         e = -ENOMEM;
         goto fail;
     }
     for (i = 0; i < 2 * slots; i++)
         s->fd[i] = -1;
-    /* Zero-filled by mmap: every pair free. Seen by threads and workers created after this. */
-    s->sh->token = wl_token();
-    s->sh->slots = (uint32_t)slots;
     e = io_tmpdir_make(s->dir, sizeof(s->dir), sizeof(s->dir), "pipe");
     if (e) {
         snprintf(err, errlen, "pipe: cannot make a directory under $TMPDIR or /tmp: %s",
