@@ -5,11 +5,12 @@
  *        a 64-bit mixer, per-prepare tokens, and the report of a failed
  *        map(): used by all seven (matmul, sort, sleep, pipe, socket, file,
  *        mixed).
- *  io_*  the IO and mixed workloads: a batch of pieces run through
- *        ops->map() (or by the serial twin, in order) with each answer
- *        checked and each latency recorded; blocking reads and writes with a
- *        deadline, so a lost peer fails a piece instead of hanging it; and a
- *        private temporary directory.
+ *  io_*  the IO and mixed workloads: their run() and serial() (one piece
+ *        per task through ops->map(), or in order by the serial twin, each
+ *        answer checked and each latency recorded); a blocking wait that
+ *        cannot end early; reads and writes with a deadline, so a lost peer
+ *        fails a piece instead of hanging it; a service thread over epoll
+ *        (pipe's echo, socket's server); a private temporary directory.
  *
  * Everything returns 0 or a negative errno, and prints nothing.
  */
