@@ -6,10 +6,13 @@
 
 #include "workload.h"
 
-extern const struct workload workload_fib, workload_nqueens, workload_uts;
+extern const struct workload workload_fib, workload_nqueens, workload_uts, workload_matmul,
+    workload_sort, workload_sleep, workload_pipe, workload_socket, workload_file, workload_mixed;
 
 const struct workload *const workload_all[] = {
-    &workload_fib, &workload_nqueens, &workload_uts, NULL,
+    &workload_fib,   &workload_nqueens, &workload_uts,  &workload_matmul,
+    &workload_sort,  &workload_sleep,   &workload_pipe, &workload_socket,
+    &workload_file,  &workload_mixed,   NULL,
 };
 
 const struct workload *workload_find(const char *name)

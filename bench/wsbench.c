@@ -203,6 +203,12 @@ static struct prepared {
 } g_prep[64];
 static size_t g_nprep;
 
+static void drop_exec(void);
+
+/* The prepared state of b's workload and parameters, prepared now if new. A
+ * process pool forked before a state was prepared cannot see its inputs
+ * (its workers inherited memory at fork), so a new state drops the live
+ * executor first. */
 static int get_state(const struct bm *b, void **state, char *err, size_t errlen)
 {
     for (size_t i = 0; i < g_nprep; i++) {
@@ -215,6 +221,7 @@ static int get_state(const struct bm *b, void **state, char *err, size_t errlen)
         snprintf(err, errlen, "too many prepared workloads");
         return -ENOMEM;
     }
+    drop_exec();
     int e = b->w->prepare(state, b->params, err, errlen);
     if (e != 0)
         return e;
@@ -750,9 +757,21 @@ static void run_report(const char *argv0, const char *dir)
         fprintf(stderr, "wsbench: wsreport exited with status %d\n", rc);
 }
 
+/* IO workloads hold descriptors while prepared (pipes, sockets, a server):
+ * allow as many as the hard limit lets us. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct options o = {.suite = "default", .report = 1, .micro = 1};
+    raise_nofile();
     char outbuf[PATH_MAX];
     /* Keep the original command line for command.txt before gbench edits argv. */
     int argc0 = argc;
