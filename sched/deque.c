@@ -29,12 +29,13 @@
  *   top <= bottom <= tail;  tail - top <= capacity;
  *   own.split points at the slot of bottom (or the lap's first slot), or is
  *   UINTPTR_MAX (poisoned or overflow): never below bottom, so the fast path
- *   never pops a public task;
- *   own.limit points just below the slot of top_seen + capacity or the
- *   lap's end, whichever is first, or is 0 (poisoned or overflow);
- *   top_seen <= top, so a private push never overwrites a slot a thief may
- *   still steal.
- * Indices are 64-bit and never wrap, so there is no ABA on top.
+ *   never pops a public task; a frame's ws__slot is its slot in the
+ *   current mapping and lap, or NULL;
+ *   own.limit points at the last slot of the lap below index
+ *   top_seen + capacity, or is 0 (poisoned or overflow); top_seen <= top,
+ *   so a private push never overwrites a slot a thief may still steal.
+ * Indices are 64-bit, start at 2^62 and never wrap, so there is no ABA on
+ * top.
  *
  * Linearization: a steal at its successful CAS on top [S6]; a take of the
  * last public task at its CAS [T4], otherwise at the fence [T2]; a publish
@@ -42,14 +43,22 @@
  * to other threads at all.
  *
  * The owner's end is a pointer, not an index: a spawn is a store through
- * own.head and an increment, with no masking. The pointer walks one "lap"
- * of the circular buffer (index base at slots[0]); at either end of the
- * array the slow path moves it to the next or previous lap. When the public
- * part is empty - once the owner has seen top == bottom, no thief can claim
- * an index >= bottom until the next publication - the owner may also
- * recentre: rotate the private slots and the buffer's offset so that the
- * head sits mid-array, which keeps a recursion that hovers around a lap
- * boundary from paying a slow path on every spawn.
+ * own.head and an increment, with no masking, and the spawn remembers the
+ * slot in the frame (ws_task.ws__slot), from which the sync restores the
+ * head: no load-modify-store chain through own.head from one operation to
+ * the next. The pointer walks one "lap" of the circular buffer (index
+ * `base` at slots[0]). When the head reaches the end, or drifts past three
+ * quarters of it, and the public part is empty - once the owner has seen
+ * top == bottom, no thief can claim an index >= bottom until the next
+ * publication - the owner recentres: it rotates the private slots and the
+ * buffer's offset so that the head sits mid-array. With public tasks in the
+ * way at the end it moves on to the next lap, and when the deque is full it
+ * grows. Remembered slots must stay true: a remembered slot is at or above
+ * split exactly when its task is private. So recentring and growth rewrite
+ * the remembered slots of live frames, and clear those of stolen ones; a
+ * lap change clears the remembered slots of every frame in the deque and
+ * of the stolen ones (their syncs then take the slow path once each); and
+ * a pop back into the previous lap recomputes split at once.
  *
  * The stolen list. A sync must know which frame it waits for, but passing
  * the frame to the slow path costs the fast path a register. While the
@@ -137,16 +146,17 @@ static inline uint64_t ws__tail(struct ws__deque *d)
 }
 
 /* Points the head at index `tail`, changing lap if it lies outside this
- * one. The head always ends strictly inside the array: the fast path
- * writes through it before it looks at limit. */
-static void ws__set_tail(struct ws__deque *d, uint64_t tail)
+ * one; true if it did. The head always ends strictly inside the array: the
+ * fast path writes through it before it looks at limit. */
+static bool ws__set_tail(struct ws__deque *d, uint64_t tail)
 {
-    uint64_t cap = ws__cap(d);
+    uint64_t cap = ws__cap(d), base = d->base;
     while (tail < d->base)
         d->base -= cap;
     while (tail >= d->base + cap)
         d->base += cap;
     *ws__headp(d) = d->buf->slots + (tail - d->base);
+    return d->base != base;
 }
 
 /* The slot of index i, in the owner's mapping. */
@@ -182,9 +192,13 @@ int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log
     struct ws__buf *b = ws__buf_new((uint64_t)1 << log2_capacity);
     if (b == NULL)
         return -ENOMEM;
+    /* Indices start at 2^62, mid-array: far enough from 0 that base, which
+     * may sit up to a capacity below top, never wraps; far enough from 2^64
+     * that top never does (at a billion steals a second, for 200 years). */
+    uint64_t start = ((uint64_t)1 << 62) + (b->mask + 1) / 2;
     d->buf = b;
-    d->base = 0;
-    d->top_seen = 0;
+    d->base = (uint64_t)1 << 62;
+    d->top_seen = start;
     d->owner_bits = (uint64_t)(owner_id + 1) << WS__ST_OWNER_SHIFT;
     d->max_cap = (uint64_t)1 << max_log2;
     d->saved_head = NULL;
@@ -192,13 +206,13 @@ int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log
     d->spill = NULL;
     d->overflow = false;
     atomic_init(&d->sink[0], NULL);
-    d->own.head = b->slots;
+    d->own.head = b->slots + (start - d->base);
     d->own.nspawn = 0;
-    atomic_init(&d->own.split, (uintptr_t)b->slots);
+    atomic_init(&d->own.split, (uintptr_t)(b->slots + (start - d->base)));
     atomic_init(&d->own.limit, (uintptr_t)(b->slots + b->mask));
-    atomic_init(&d->top, 0);
+    atomic_init(&d->top, start);
     atomic_init(&d->demand, 0);
-    atomic_init(&d->bottom, 0);
+    atomic_init(&d->bottom, start);
     atomic_init(&d->pub_buf, b);
     return 0;
 }
@@ -273,16 +287,15 @@ bool ws__deque_publish_owner(struct ws__deque *d, uint64_t keep)
 
 bool ws__deque_pop_private_owner(struct ws__deque *d)
 {
-    uint64_t tail = ws__tail(d), base = d->base;
+    uint64_t tail = ws__tail(d);
     /* relaxed: only the owner writes bottom. */
     if (tail <= atomic_load_explicit(&d->bottom, memory_order_relaxed))
         return false;
-    ws__set_tail(d, tail - 1);
-    if (d->base != base) {
-        /* Into the previous lap: split and limit were pointers into the
-         * other one. Recompute them now, or the fast path would pop below
-         * bottom. If that overwrote a thief's poison, poison split again so
-         * that the next sync serves the demand. */
+    if (ws__set_tail(d, tail - 1)) {
+        /* Into the previous lap: split and limit point into the other one.
+         * Recompute them now, or the fast path would pop below bottom. If
+         * that overwrote a thief's poison, poison split again so that the
+         * next sync serves the demand. */
         if (ws__deque_refresh_owner(d) > 0)
             atomic_store_explicit(&d->own.split, WS__POISON_SPLIT, memory_order_relaxed);
     }
@@ -348,6 +361,29 @@ bool ws__deque_take_owner(struct ws__deque *d)
     return got;
 }
 
+/* Stolen frames keep their remembered slot no longer: a slot that moves
+ * could come to look private. */
+static void ws__forget_stolen_slots(struct ws__deque *d)
+{
+    for (ws_task *t = d->stolen; t != NULL; t = t->ws__link)
+        t->ws__slot = NULL;
+}
+
+/* Before a lap change: the remembered slots of every frame in the deque and
+ * of the stolen ones would compare wrongly with the next lap's split; clear
+ * them, so that their syncs take the slow path (once each). */
+static void ws__forget_slots(struct ws__deque *d, uint64_t tail)
+{
+    ws__forget_stolen_slots(d);
+    for (uint64_t i = d->top_seen; i < tail; i++) {
+        /* relaxed: the owner's own [F1]. A public task may be running on a
+         * thief: it never reads ws__slot. */
+        ws_task *t = atomic_load_explicit(ws__slot(d, i), memory_order_relaxed);
+        t->ws__slot = NULL;
+    }
+}
+
+/* Copies [top_seen, tail) into a buffer twice the size, head mid-array. */
 static int ws__deque_grow(struct ws__deque *d, uint64_t tail)
 {
     struct ws__buf *old = d->buf;
@@ -357,14 +393,16 @@ static int ws__deque_grow(struct ws__deque *d, uint64_t tail)
     struct ws__buf *b = ws__buf_new(cap);
     if (b == NULL)
         return -ENOMEM;
-    /* The new buffer's mapping puts the head mid-array. */
+    ws__forget_stolen_slots(d);
     uint64_t base = tail - cap / 2;
     atomic_init(&b->off, (0 - base) & b->mask);
-    /* relaxed: slots the owner wrote itself ([F1]); thieves only read them. */
-    for (uint64_t i = d->top_seen; i < tail; i++)
-        atomic_store_explicit(&b->slots[(i - base) & b->mask],
-                              atomic_load_explicit(ws__slot(d, i), memory_order_relaxed),
-                              memory_order_relaxed);
+    for (uint64_t i = d->top_seen; i < tail; i++) {
+        /* relaxed: slots the owner wrote itself ([F1]); thieves only read them. */
+        ws_task *t = atomic_load_explicit(ws__slot(d, i), memory_order_relaxed);
+        atomic_store_explicit(&b->slots[i - base], t, memory_order_relaxed);
+        /* A public task may be running on a thief: it never reads ws__slot. */
+        t->ws__slot = &b->slots[i - base];
+    }
     b->retired = old;
     d->buf = b;
     d->base = base;
@@ -376,29 +414,32 @@ static int ws__deque_grow(struct ws__deque *d, uint64_t tail)
 }
 
 /*
- * At a lap boundary with no public task, rotates the private slots so that
- * the head sits in the middle of the free space. See the theory above.
+ * With no public task, rotates the private slots so that the head sits in
+ * the middle of the free space (see the theory above), at most three
+ * quarters up the array. False if there are public tasks, or private ones
+ * filling half the array (then the deque is full: grow), or too many to
+ * move on the stack.
  */
-static void ws__recentre(struct ws__deque *d, uint64_t tail, uint64_t bottom)
+static bool ws__recentre(struct ws__deque *d, uint64_t tail, uint64_t bottom, uint64_t top)
 {
-    /* With top == bottom no thief can claim an index >= bottom before our
-     * next [P1]. */
-    uint64_t top = ws__load_top_owner(d);
-    ws__harvest(d, top);
+    enum { RECENTRE_MAX = 256 };
     uint64_t cap = ws__cap(d), n = tail - bottom;
-    if (top != bottom || n > 256)
-        return; /* lap change instead (a large private part rarely hovers) */
-    ws_task *tmp[256];
+    if (top != bottom || n > RECENTRE_MAX || n > cap / 2)
+        return false;
+    ws_task *tmp[RECENTRE_MAX];
     for (uint64_t i = 0; i < n; i++)
         tmp[i] = atomic_load_explicit(ws__slot(d, bottom + i), memory_order_relaxed);
     uint64_t base = tail - (n + (cap - n) / 2);
-    for (uint64_t i = 0; i < n; i++)
-        atomic_store_explicit(&d->buf->slots[(bottom + i - base) & d->buf->mask], tmp[i],
-                              memory_order_relaxed);
+    for (uint64_t i = 0; i < n; i++) {
+        atomic_store_explicit(&d->buf->slots[bottom + i - base], tmp[i], memory_order_relaxed);
+        tmp[i]->ws__slot = &d->buf->slots[bottom + i - base];
+    }
+    ws__forget_stolen_slots(d);
     d->base = base;
     /* [C1] relaxed: released with the slots by the next [P1]. */
     atomic_store_explicit(&d->buf->off, (0 - base) & d->buf->mask, memory_order_relaxed);
     *ws__headp(d) = d->buf->slots + (tail - base);
+    return true;
 }
 
 bool ws__deque_take_demand(struct ws__deque *d)
@@ -427,11 +468,25 @@ int ws__deque_refresh_owner(struct ws__deque *d)
     uint64_t tail = ws__tail(d);
     /* relaxed: only the owner writes bottom. */
     uint64_t bottom = atomic_load_explicit(&d->bottom, memory_order_relaxed);
+    uint64_t pos = tail - d->base;
 
-    if (tail - d->top_seen >= cap) {
-        ws__harvest(d, ws__load_top_owner(d));
-        if (tail - d->top_seen >= cap)
+    /* The slot at the head must be writable when the fast path runs again:
+     * index tail below top_seen + capacity, and inside the array. When the
+     * head nears the end of the array, or the deque is half full: recentre
+     * if the public part is empty; else grow if the deque is half full; else
+     * start the next lap (whose slots then lie at least half a capacity
+     * below top_seen + capacity). */
+    if (pos == cap || pos > cap - cap / 4 || tail - d->top_seen >= cap / 2) {
+        uint64_t top = ws__load_top_owner(d);
+        ws__harvest(d, top);
+        if (ws__recentre(d, tail, bottom, top)) {
+            /* done */
+        } else if (tail - d->top_seen >= cap / 2) {
             err = ws__deque_grow(d, tail);
+        } else if (pos == cap) {
+            ws__forget_slots(d, tail);
+            ws__set_tail(d, tail);
+        }
         cap = ws__cap(d);
     }
     if (err != 0) {
@@ -452,18 +507,6 @@ int ws__deque_refresh_owner(struct ws__deque *d)
         limit = WS__POISON_LIMIT;
     } else {
         _Atomic(ws_task *) *slots = d->buf->slots;
-        uint64_t pos = tail - d->base;
-        /* At an end of the array, recentre if we may. Otherwise a full lap
-         * moves on to the next one; a pop into the previous lap is done by
-         * ws__set_tail when it happens (the head must not rest at the end,
-         * where the next spawn would write past it). */
-        if (pos == cap || (pos == 0 && tail > bottom)) {
-            ws__recentre(d, tail, bottom);
-            if (d->own.head == slots + cap) {
-                d->base += cap;
-                d->own.head = slots;
-            }
-        }
         split = (uintptr_t)(bottom > d->base ? slots + (bottom - d->base) : slots);
         /* The last slot the fast path may fill: the next push needs index
          * < top_seen + cap, and a slot inside this lap. */

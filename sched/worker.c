@@ -75,7 +75,11 @@ static void ws__owner_slow(struct ws_worker *w, uint64_t keep)
     struct ws__deque *d = &w->dq;
     bool unserved = false;
     atomic_store_explicit(&w->stats.spawns, d->own.nspawn, memory_order_relaxed);
-    for (;;) {
+    /* Two rounds at most: a poison overwritten by the refresh means a
+     * thief asked again meanwhile ([R1] makes its flag visible), so serve it
+     * once more; looping further would race thieves that keep asking while
+     * there is nothing to publish (a livelock). */
+    for (int round = 0; round < 2; round++) {
         if (ws__deque_take_demand(d)) {
             if (ws__deque_publish_owner(d, keep)) {
                 ws__stat_add(&w->stats.publishes, 1);
@@ -85,14 +89,13 @@ static void ws__owner_slow(struct ws_worker *w, uint64_t keep)
                 unserved = true;
             }
         }
-        /* A poison overwritten by the refresh means a thief asked again
-         * meanwhile; its flag is visible now ([R1]), so serve it too. */
         if (ws__deque_refresh_owner(d) <= 0 || !ws__deque_demand_pending(d))
             break;
     }
-    /* Nothing to publish yet: keep the request so that the next spawn is
-     * published at once (a thief that asked may be asleep by then). */
-    if (unserved)
+    /* A request still pending, or one with nothing to publish yet: keep it,
+     * so that the next spawn is published at once (a thief that asked may
+     * be asleep by then). */
+    if (unserved || ws__deque_demand_pending(d))
         ws__deque_rearm_demand(d);
 }
 
@@ -109,20 +112,27 @@ void ws__spawn_slow(ws_worker *w)
 
 static void ws__wait_stolen(struct ws_worker *w, ws_task *t);
 
-/* The slow path of ws_reclaim and ws_sync; `expect` (NULL from ws_reclaim,
- * which does not pass its frame) serves only assertions. */
+/* The slow path of ws_reclaim and ws_sync: 1 if the newest unsynced spawn
+ * was taken back unrun (the caller runs it), 0 once a thief has finished
+ * it. `expect` is that spawn if the caller knows it (ws_sync), for
+ * assertions; NULL from ws_reclaim. */
 static int ws__reclaim(struct ws_worker *w, ws_task *expect)
 {
     struct ws__deque *d = &w->dq;
     ws_task *t;
     (void)expect;
-    if (d->overflow && (t = ws__deque_unspill(d)) != NULL) {
-        assert((expect == NULL || t == expect) && "ws_sync: not the newest unsynced spawn");
-        if (d->spill == NULL)
-            ws__owner_slow(w, 0); /* leave overflow mode if there is room */
-        return 1;
+    if (d->overflow) {
+        ws_task *s = ws__deque_unspill(d);
+        if (s != NULL) {
+            assert((expect == NULL || s == expect) && "ws_sync: not the newest unsynced spawn");
+            if (d->spill == NULL)
+                ws__owner_slow(w, 0); /* leave overflow mode if there is room */
+            return 1;
+        }
     }
     ws__owner_slow(w, 1);
+    assert((expect == NULL || ws__deque_empty_owner(d) || ws__deque_newest_owner(d) == expect) &&
+           "ws_sync: not the newest unsynced spawn");
     if (ws__deque_pop_private_owner(d))
         return 1;
     if (!ws__deque_empty_owner(d)) {
@@ -133,6 +143,7 @@ static int ws__reclaim(struct ws_worker *w, ws_task *expect)
         if (got)
             return 1;
     } else {
+        /* Stolen earlier: off the stolen list, where it is the newest. */
         t = ws__deque_pop_stolen_owner(d);
     }
     assert(t != NULL && (expect == NULL || t == expect) &&

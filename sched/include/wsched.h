@@ -210,6 +210,7 @@ WS_API ws_pool *ws_worker_pool(const ws_worker *w);
 struct ws_task {
     ws_task_fn ws__fn;
     WS__ATOMIC(uint64_t) ws__state;
+    void *ws__slot;    /* the deque slot it was pushed to (owner only; sched/deque.c) */
     ws_task *ws__link; /* the owner's list of stolen tasks (sched/deque.c) */
 };
 
@@ -279,7 +280,7 @@ WS_API long ws_group_wait(ws_worker *w, ws_group *g);
 /* The worker's owner-only fields, first in struct ws_worker (see sched/deque.h). */
 struct ws__own {
     WS__ATOMIC(ws_task *) *head;  /* next free slot of the circular buffer; owner only */
-    WS__ATOMIC(uintptr_t) split;  /* pops while head > split are private; thieves poison it */
+    WS__ATOMIC(uintptr_t) split;  /* slots at or above it are private; thieves poison it */
     WS__ATOMIC(uintptr_t) limit;  /* a spawn filling the slot at limit or past it takes the
                                    * slow path; thieves poison it (0) */
     uint64_t nspawn;              /* spawn counter, published on slow paths */
@@ -304,15 +305,23 @@ static inline struct ws__own *ws__own_of(ws_worker *w)
     return (struct ws__own *)(void *)w;
 }
 
+/*
+ * The fast path. A spawn remembers in the frame the slot it used, and a sync
+ * restores the head from there instead of reloading it: the head then does
+ * not form a chain of store-to-load dependencies through memory from one
+ * spawn or sync to the next, which would cost more than the rest of the
+ * spawn (see sched/README.md).
+ */
 static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
 {
     struct ws__own *o = ws__own_of(w);
     WS__ATOMIC(ws_task *) *h = o->head;
     t->ws__fn = fn;
+    t->ws__slot = (void *)h;
     /* [F1] relaxed: the slot is private to the owner until [P1] in
      * ws__deque_publish_owner() releases it to thieves. */
     atomic_store_explicit(h, t, memory_order_relaxed);
-    o->head++;
+    o->head++; /* not h + 1: lets the compiler add to memory in place */
     o->nspawn++;
     /* [F2] relaxed: limit is owner data that thieves may lower as a hint
      * ([D2] in ws__deque_demand()); a missed hint only delays a steal. */
@@ -323,10 +332,10 @@ static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
 static inline void ws_sync(ws_worker *w, ws_task *t)
 {
     struct ws__own *o = ws__own_of(w);
-    WS__ATOMIC(ws_task *) *h = o->head;
+    uintptr_t h = (uintptr_t)t->ws__slot;
     /* [F3] relaxed: as [F2]; a poisoned split sends us to the slow path. */
-    if (WS__LIKELY((uintptr_t)h > atomic_load_explicit(&o->split, memory_order_relaxed))) {
-        o->head = h - 1;
+    if (WS__LIKELY(h >= atomic_load_explicit(&o->split, memory_order_relaxed))) {
+        o->head = (WS__ATOMIC(ws_task *) *)h;
         t->ws__fn(w, t);
         return;
     }
@@ -336,16 +345,15 @@ static inline void ws_sync(ws_worker *w, ws_task *t)
 static inline int ws_reclaim(ws_worker *w, ws_task *t)
 {
     struct ws__own *o = ws__own_of(w);
-    WS__ATOMIC(ws_task *) *h = o->head;
+    uintptr_t h = (uintptr_t)t->ws__slot;
     /* [F3] as in ws_sync. */
-    if (WS__LIKELY((uintptr_t)h > atomic_load_explicit(&o->split, memory_order_relaxed))) {
-        o->head = h - 1;
+    if (WS__LIKELY(h >= atomic_load_explicit(&o->split, memory_order_relaxed))) {
+        o->head = (WS__ATOMIC(ws_task *) *)h;
         return 1;
     }
-    /* The slow path finds t itself (see "stolen list" in sched/deque.c):
-     * not passing it keeps one register fewer live across the caller's
-     * own work. */
-    (void)t;
+    /* The slow path finds t itself (the deque's newest task, or the newest
+     * on its stolen list): not passing it spares the caller a register kept
+     * across its own work. */
     return ws__reclaim_slow(w);
 }
 
