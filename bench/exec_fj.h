@@ -14,8 +14,9 @@
 
 /* fib(92) is the largest Fibonacci number an int64_t holds: beyond, -EOVERFLOW. */
 #define EXEC_FJ_FIB_MAX 92u
-/* nqueens boards are char[EXEC_FJ_NQ_MAX]; beyond, -EINVAL (n = 20 already runs for hours). */
-#define EXEC_FJ_NQ_MAX 32u
+/* nqueens boards are char[EXEC_FJ_NQ_MAX]; beyond, -EINVAL (n = 16 runs for minutes, 20 for
+ * hours). Small on purpose: a node's children's frames, each with a board, are on its stack. */
+#define EXEC_FJ_NQ_MAX 16u
 /* More threads than this is a configuration mistake, not a benchmark (wsched's WS_MAX_WORKERS). */
 #define EXEC_FJ_MAX_WORKERS 1024u
 

@@ -198,7 +198,7 @@ struct om_board {
 };
 
 /* Solutions below a board with rows [0, j) filled: one task per valid column of row j. */
-static int64_t om_nq_rec(unsigned n, unsigned j, const char *q)
+static int64_t om_nq_rec(unsigned n, unsigned j, const struct om_board *q)
 {
     int64_t counts[EXEC_FJ_NQ_MAX], sum = 0;
     unsigned k = 0;
@@ -208,12 +208,12 @@ static int64_t om_nq_rec(unsigned n, unsigned j, const char *q)
     for (unsigned c = 0; c < n; c++) {
         struct om_board b;
 
-        if (!exec_fj_nq_ok(q, j, c))
+        if (!exec_fj_nq_ok(q->q, j, c))
             continue;
-        memcpy(b.q, q, j);
+        b = *q; /* the child's own copy of the board */
         b.q[j] = (char)c;
 #pragma omp task default(none) firstprivate(b, k, n, j) shared(counts)
-        counts[k] = om_nq_rec(n, j + 1, b.q);
+        counts[k] = om_nq_rec(n, j + 1, &b);
         k++;
     }
 #pragma omp taskwait
@@ -231,7 +231,7 @@ static int64_t om_native_nqueens(struct exec *x, unsigned n)
         return -EINVAL;
 #pragma omp parallel num_threads(x->workers) default(none) shared(r, n, b)
 #pragma omp single
-    r = om_nq_rec(n, 0, b.q);
+    r = om_nq_rec(n, 0, &b);
     return r;
 }
 

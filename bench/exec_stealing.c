@@ -261,35 +261,39 @@ static int64_t st_native_fib(struct exec *x, unsigned n)
 
 /* ---- native nqueens ----------------------------------------------------- */
 
-struct st_nq_frame {
-    ws_task task;
-    unsigned n, j; /* board size; rows filled in q */
-    int64_t count;
-    char q[EXEC_FJ_NQ_MAX]; /* q[r]: the column of row r's queen; the child's own copy */
+struct st_nq_board {
+    char q[EXEC_FJ_NQ_MAX]; /* q[r]: the column of row r's queen */
 };
 
-static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const char *q);
+struct st_nq_frame {
+    ws_task task;
+    unsigned n, j; /* board size; rows filled in b */
+    int64_t count;
+    struct st_nq_board b; /* the child's own copy of the board */
+};
+
+static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const struct st_nq_board *b);
 
 static void st_nq_task(ws_worker *w, ws_task *t)
 {
     struct st_nq_frame *f = WS_CONTAINER_OF(t, struct st_nq_frame, task);
-    f->count = st_nq_rec(w, f->n, f->j, f->q);
+    f->count = st_nq_rec(w, f->n, f->j, &f->b);
 }
 
 /* Solutions below a board with rows [0, j) filled: one spawn per valid column of row j. */
-static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const char *q)
+static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const struct st_nq_board *b)
 {
-    struct st_nq_frame f[EXEC_FJ_NQ_MAX];
+    struct st_nq_frame f[EXEC_FJ_NQ_MAX]; /* the frames of this node's children */
     unsigned k = 0;
     int64_t sum = 0;
 
     if (j == n)
         return 1;
     for (unsigned c = 0; c < n; c++) {
-        if (!exec_fj_nq_ok(q, j, c))
+        if (!exec_fj_nq_ok(b->q, j, c))
             continue;
-        memcpy(f[k].q, q, j);
-        f[k].q[j] = (char)c;
+        f[k].b = *b;
+        f[k].b.q[j] = (char)c;
         f[k].n = n;
         f[k].j = j + 1;
         ws_spawn(w, &f[k].task, st_nq_task);
@@ -298,7 +302,7 @@ static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const char *q)
     while (k > 0) { /* newest first */
         k--;
         if (ws_reclaim(w, &f[k].task))
-            f[k].count = st_nq_rec(w, n, j + 1, f[k].q);
+            f[k].count = st_nq_rec(w, n, j + 1, &f[k].b);
         sum += f[k].count;
     }
     return sum;
@@ -307,8 +311,8 @@ static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const char *q)
 static void st_nq_root(ws_worker *w, void *arg)
 {
     struct st_native_root *a = arg;
-    char q[EXEC_FJ_NQ_MAX] = {0};
-    a->r = st_nq_rec(w, a->n, 0, q);
+    struct st_nq_board b = {{0}};
+    a->r = st_nq_rec(w, a->n, 0, &b);
 }
 
 static int64_t st_native_nqueens(struct exec *x, unsigned n)

@@ -213,8 +213,7 @@ int64_t tx_nq_rec(unsigned n, unsigned j, const tx_board &b)
     for (unsigned c = 0; c < n; c++) {
         if (!exec_fj_nq_ok(b.q, j, c))
             continue;
-        tx_board child;
-        std::memcpy(child.q, b.q, j);
+        tx_board child = b; // the child's own copy of the board
         child.q[j] = static_cast<char>(c);
         int64_t *slot = &counts[k++];
         g.run([slot, n, j, child] { *slot = tx_nq_rec(n, j + 1, child); }); // child copied

@@ -21,9 +21,10 @@
  * half the calls of the computation the scheduler runs, where every spawn
  * is a real frame. The twin therefore makes both calls real calls, as the
  * scheduled versions do: `noinline`, and an empty asm on the first result
- * after the second call so that neither call is in tail position. What gcc
- * does with the plain source is measured too (variant:gcc), and reported
- * next to it.
+ * after the second call so that neither call is in tail position. Other
+ * transformations, which the scheduled versions get too (the n < 2 test
+ * inlined into callers), are left to gcc. What gcc does with the plain
+ * source is measured too (variant:gcc), and reported next to it.
  */
 #include <errno.h>
 #include <inttypes.h>

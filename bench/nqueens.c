@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec_fj.h"
 #include "hist.h"
 #include "workload.h"
 
@@ -30,50 +31,55 @@
 static const int64_t nq_known[NQ_MAX_N + 1] = {
     1, 1, 0, 0, 2, 10, 4, 40, 92, 352, 724, 2680, 14200, 73712, 365596, 2279184, 14772512};
 
+/* A board: q[r] is the column of row r's queen. A child gets its own copy
+ * of the whole board (one 16-byte move), in every version here and in the
+ * executors' native ones, so that all do the same work per task. */
+struct nq_board {
+    char q[NQ_MAX_N];
+};
+
 struct nq_state {
     unsigned n;
     int64_t answer;
     uint64_t tasks;
 };
 
-/* May a queen go in row `row`, column `col`, given rows 0..row-1 of b? */
-static int nq_ok(const char *b, unsigned row, unsigned col)
-{
-    for (unsigned r = 0; r < row; r++) {
-        int d = b[r] - (int)col;
-        if (d == 0 || d == (int)(row - r) || d == -(int)(row - r))
-            return 0;
-    }
-    return 1;
-}
+/* May a queen go in row `row`, column `col`? The one definition every
+ * version uses, the executors' native ones included (exec_fj.h). */
+#define nq_ok exec_fj_nq_ok
 
-/* The sequential twin: the same recursion and board copies as the tasks. */
-static int64_t nq_twin(unsigned n, unsigned row, const char *b)
+/* The sequential twin: the same recursion and board copies as the tasks,
+ * as one plain recursive function. gcc would otherwise inline the
+ * recursion into itself (noinline, as fib's twin) and clone it for each
+ * depth with the row count constant, unrolling the check (noclone): no
+ * version that spawns a task per call gets either. (noclone also stops the
+ * base case being inlined into callers, which the scheduled versions do
+ * get; it is reached 14,200 times in nqueens(12)'s 856,188 tasks.) */
+__attribute__((noinline, noclone)) static int64_t nq_twin(unsigned n, unsigned row,
+                                                 const struct nq_board *b)
 {
     if (row == n)
         return 1;
     int64_t count = 0;
     for (unsigned col = 0; col < n; col++) {
-        if (nq_ok(b, row, col)) {
-            char child[NQ_MAX_N];
-            memcpy(child, b, row);
-            child[row] = (char)col;
-            count += nq_twin(n, row + 1, child);
+        if (nq_ok(b->q, row, col)) {
+            struct nq_board child = *b;
+            child.q[row] = (char)col;
+            count += nq_twin(n, row + 1, &child);
         }
     }
     return count;
 }
 
 /* Tasks of the call tree: every valid placement below the root. */
-static uint64_t nq_count_tasks(unsigned n, unsigned row, const char *b)
+static uint64_t nq_count_tasks(unsigned n, unsigned row, const struct nq_board *b)
 {
     uint64_t t = 0;
     for (unsigned col = 0; col < n; col++) {
-        if (nq_ok(b, row, col)) {
-            char child[NQ_MAX_N];
-            memcpy(child, b, row);
-            child[row] = (char)col;
-            t += 1 + (row + 1 < n ? nq_count_tasks(n, row + 1, child) : 0);
+        if (nq_ok(b->q, row, col)) {
+            struct nq_board child = *b;
+            child.q[row] = (char)col;
+            t += 1 + (row + 1 < n ? nq_count_tasks(n, row + 1, &child) : 0);
         }
     }
     return t;
@@ -94,7 +100,7 @@ static int nq_check(const struct nq_state *s, const char *exec_name, int64_t got
 struct nq_fj {
     const struct exec_ops *ops;
     unsigned n, row;
-    char board[NQ_MAX_N];
+    struct nq_board board;
     int64_t count;
 };
 
@@ -116,12 +122,12 @@ static void nq_fj_node(struct exec *x, void *arg, size_t i)
     struct nq_fj kids[NQ_MAX_N];
     size_t k = 0;
     for (unsigned col = 0; col < f->n; col++) {
-        if (nq_ok(f->board, f->row, col)) {
+        if (nq_ok(f->board.q, f->row, col)) {
             kids[k].ops = f->ops;
             kids[k].n = f->n;
             kids[k].row = f->row + 1;
-            memcpy(kids[k].board, f->board, f->row);
-            kids[k].board[f->row] = (char)col;
+            kids[k].board = f->board;
+            kids[k].board.q[f->row] = (char)col;
             kids[k].count = 0;
             k++;
         }
@@ -138,7 +144,7 @@ static void nq_fj_node(struct exec *x, void *arg, size_t i)
 
 struct nq_piece_arg {
     uint32_t n, rows;
-    char board[NQ_MAX_N];
+    struct nq_board board;
 };
 
 static int nq_piece(const void *arg, size_t arg_len, void *res, size_t res_cap, size_t *res_len)
@@ -149,25 +155,25 @@ static int nq_piece(const void *arg, size_t arg_len, void *res, size_t res_cap, 
     memcpy(&a, arg, sizeof(a));
     if (a.n > NQ_MAX_N || a.rows > a.n)
         return -EINVAL;
-    int64_t v = nq_twin(a.n, a.rows, a.board);
+    int64_t v = nq_twin(a.n, a.rows, &a.board);
     memcpy(res, &v, sizeof(v));
     *res_len = sizeof(v);
     return 0;
 }
 
-static void nq_list(unsigned n, unsigned row, unsigned rows, char *b, struct nq_piece_arg *out,
-                    size_t *count)
+static void nq_list(unsigned n, unsigned row, unsigned rows, struct nq_board *b,
+                    struct nq_piece_arg *out, size_t *count)
 {
     if (row == rows) {
         out[*count].n = n;
         out[*count].rows = rows;
-        memcpy(out[*count].board, b, sizeof(out[*count].board));
+        out[*count].board = *b;
         (*count)++;
         return;
     }
     for (unsigned col = 0; col < n; col++) {
-        if (nq_ok(b, row, col)) {
-            b[row] = (char)col;
+        if (nq_ok(b->q, row, col)) {
+            b->q[row] = (char)col;
             nq_list(n, row + 1, rows, b, out, count);
         }
     }
@@ -188,9 +194,9 @@ static int nq_run_flat(struct nq_state *s, const struct exec_ops *ops, struct ex
         snprintf(run->error, sizeof(run->error), "nqueens: out of memory");
         return -ENOMEM;
     }
-    char b[NQ_MAX_N] = {0};
+    struct nq_board b = {{0}};
     size_t n = 0;
-    nq_list(s->n, 0, rows, b, args, &n);
+    nq_list(s->n, 0, rows, &b, args, &n);
     for (size_t i = 0; i < n; i++)
         pc[i] = (struct exec_piece){.id = (uint32_t)i, .arg = &args[i], .arg_len = sizeof(args[i]),
                                     .res = &vals[i], .res_cap = sizeof(vals[i])};
@@ -206,7 +212,7 @@ static int nq_run_flat(struct nq_state *s, const struct exec_ops *ops, struct ex
         snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: a piece failed (%s)%s%s",
                  s->n, ops->name, strerror(-err), why[0] ? ": " : "", why);
     } else {
-        err = nq_check(s, ops->name, n ? sum : nq_twin(s->n, 0, b), run);
+        err = nq_check(s, ops->name, n ? sum : nq_twin(s->n, 0, &b), run);
     }
     run->tasks = n;
     free(args), free(vals), free(pc);
@@ -227,10 +233,10 @@ static int nq_prepare(void **state, const char *params, char *err, size_t errlen
         snprintf(err, errlen, "nqueens: out of memory");
         return -ENOMEM;
     }
-    char b[NQ_MAX_N] = {0};
+    struct nq_board b = {{0}};
     s->n = (unsigned)n;
     s->answer = nq_known[n];
-    s->tasks = nq_count_tasks(s->n, 0, b);
+    s->tasks = nq_count_tasks(s->n, 0, &b);
     *state = s;
     return 0;
 }
@@ -272,10 +278,10 @@ static int nq_run(void *state, const struct exec_ops *ops, struct exec *x, struc
 static int nq_serial(void *state, struct work_run *run)
 {
     struct nq_state *s = state;
-    char b[NQ_MAX_N] = {0};
+    struct nq_board b = {{0}};
     run->error[0] = '\0';
     run->tasks = s->tasks;
-    return nq_check(s, "serial", nq_twin(s->n, 0, b), run);
+    return nq_check(s, "serial", nq_twin(s->n, 0, &b), run);
 }
 
 const struct workload workload_nqueens = {
