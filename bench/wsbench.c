@@ -40,6 +40,8 @@
 
 #define MAX_BMS 1024
 #define LATENCY_MAX_NS (3600ull * 1000000000ull)
+#define DEFAULT_REPETITIONS 3 /* unless --benchmark_repetitions says otherwise */
+#define DEFAULT_MIN_TIME 0.2  /* seconds per repetition, unless --benchmark_min_time */
 
 /* ---- the suites --------------------------------------------------------------------------- */
 
@@ -67,7 +69,7 @@ static const struct suite_line suite_default[] = {
     {"uts", "tree:T3", "all", W_CPU},
     {"uts", "tree:T1", "serial,stealing,openmp,tbb", W_CPU},
     {"matmul", "n:1024", "all", W_CPU},
-    {"sort", "keys:10M", "all", W_CPU},
+    {"sort", "n:10M", "all", W_CPU},
     {"sleep", NULL, "all", W_FJ_IO},
     {"pipe", NULL, "all", W_FJ_IO},
     {"socket", NULL, "all", W_FJ_IO},
@@ -634,7 +636,8 @@ static void usage(FILE *f)
             "  --no-report          do not run wsreport on the results\n"
             "  --help               this text and gbench's flags\n"
             "Benchmarks are named <workload>/<executor>/<params>/workers:<P>; gbench's own flags\n"
-            "(--benchmark_filter, --benchmark_repetitions, --benchmark_format=json, ...) work as usual.\n");
+            "(--benchmark_filter, --benchmark_repetitions, --benchmark_format=json, ...) work as usual;\n"
+            "without them each benchmark runs 3 times for at least 0.2 s and reports the median.\n");
 }
 
 static int parse_workers(const char *s, struct options *o)
@@ -717,7 +720,7 @@ static int parse_args(int argc, char **argv, struct options *o)
     return 0;
 }
 
-/* Has the user chosen an output file for gbench? */
+/* Has the user given a gbench flag starting with prefix? */
 static int has_flag(int argc, char **argv, const char *prefix)
 {
     for (int i = 1; i < argc; i++)
@@ -735,7 +738,8 @@ static void default_out(char *out, size_t cap)
     snprintf(out, cap, "results/%s_%s", date, commit);
 }
 
-static void run_report(const char *argv0, const char *dir)
+/* Runs wsreport on dir; index: also rewrite results/README.md from it. */
+static void run_report(const char *argv0, const char *dir, int index)
 {
     char exe[PATH_MAX], cmd[2 * PATH_MAX + 64];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -751,7 +755,7 @@ static void run_report(const char *argv0, const char *dir)
         fprintf(stderr, "wsbench: %s not found: no charts (run it by hand later)\n", exe);
         return;
     }
-    snprintf(cmd, sizeof(cmd), "'%s' '%s'", exe, dir);
+    snprintf(cmd, sizeof(cmd), "'%s' '%s'%s", exe, dir, index ? " --index results/README.md" : "");
     int rc = system(cmd);
     if (rc != 0)
         fprintf(stderr, "wsbench: wsreport exited with status %d\n", rc);
@@ -806,19 +810,34 @@ int main(int argc, char **argv)
     struct bench_def *defs = calloc(g_nbms + 8, sizeof(*defs));
     if (defs == NULL || hist_create(&g_latency, LATENCY_MAX_NS) != 0)
         return 2;
+    /* A median needs repetitions: unless the user chose them (by flag or by
+     * gbench's environment variables), each benchmark runs 3 times for at
+     * least 0.2 s, which keeps the default suite within 10 minutes. */
+    int reps = o.quick ? 1 : 0;
+    double min_time = 0;
+    if (!o.quick && !has_flag(argc0, argv0, "--benchmark_repetitions") &&
+        getenv("BENCHMARK_REPETITIONS") == NULL)
+        reps = DEFAULT_REPETITIONS;
+    if (!o.quick && !has_flag(argc0, argv0, "--benchmark_min_time") &&
+        getenv("BENCHMARK_MIN_TIME") == NULL)
+        min_time = DEFAULT_MIN_TIME;
     size_t nd = 0;
     if (strcmp(o.suite, "micro") != 0)
         for (size_t i = 0; i < g_nbms; i++)
             defs[nd++] = (struct bench_def){.name = g_bms[i].name, .fn = bm_run, .user = &g_bms[i],
                                             .iterations = o.quick ? 1 : 0,
-                                            .repetitions = o.quick ? 1 : 0};
+                                            .min_time = min_time, .repetitions = reps};
     if (o.micro && !o.quick && (strcmp(o.suite, "default") == 0 || strcmp(o.suite, "sched") == 0 ||
                                 strcmp(o.suite, "micro") == 0) &&
         list_has(o.executors, "stealing")) {
         size_t nm;
         const struct bench_def *m = micro_defs(&nm);
-        for (size_t i = 0; i < nm; i++)
-            defs[nd++] = m[i];
+        for (size_t i = 0; i < nm; i++) {
+            defs[nd] = m[i];
+            if (defs[nd].repetitions == 0)
+                defs[nd].repetitions = reps;
+            nd++;
+        }
     }
     if ((e = bench_register(defs, nd)) != 0) {
         fprintf(stderr, "wsbench: registering benchmarks: %s\n", strerror(-e));
@@ -860,7 +879,7 @@ int main(int argc, char **argv)
         if (write_csv(path) == 0)
             fprintf(stderr, "wsbench: %zu results in %s\n", g_nrows, path);
         if (o.report)
-            run_report(argv0[0], o.out);
+            run_report(argv0[0], o.out, o.out == outbuf);
     }
     if (g_errors != 0 || sum.errors != 0) {
         fprintf(stderr, "wsbench: %zu run(s) failed; see the errors above\n",

@@ -1,7 +1,7 @@
 /*
  * wsreport.c - turns a wsbench results directory into charts and a README.
  *
- *   wsreport <results-dir> [--no-charts]
+ *   wsreport <results-dir> [--no-charts] [--index FILE]
  *
  * Reads <dir>/results.csv (the format is fixed in results.h), and
  * <dir>/context.txt and <dir>/command.txt where present. Writes:
@@ -9,6 +9,8 @@
  *                                     anyone can redraw or tweak a chart
  *   <dir>/charts/<chart>.svg          drawn by running gnuplot on each script
  *   <dir>/README.md                   the charts, commentary and verdicts
+ *   FILE (--index; beside <dir>)      the same page, its links led into <dir>
+ *                                     (wsbench keeps results/README.md so)
  * and prints the verdict table (markdown) on stdout.
  *
  * Every sentence of commentary and every verdict is computed from the
@@ -52,11 +54,13 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: wsreport <results-dir> [--no-charts]\n"
+    fprintf(f, "usage: wsreport <results-dir> [--no-charts] [--index FILE]\n"
                "  Reads <results-dir>/results.csv (written by wsbench), context.txt and\n"
                "  command.txt; writes charts/*.dat, *.gp and (with gnuplot) *.svg, and\n"
                "  README.md; prints the verdict table on stdout.\n"
-               "  --no-charts  write the gnuplot data and scripts but do not run gnuplot\n");
+               "  --no-charts    write the gnuplot data and scripts but do not run gnuplot\n"
+               "  --index FILE   also write the page as FILE, in the directory holding\n"
+               "                 <results-dir>, its links led into <results-dir>\n");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -170,6 +174,17 @@ static struct num fmt_ns(double ns)
 static struct num fmt_rate(double per_s)
 {
     return fmt_scaled(per_s, count_units, ARRAY_LEN(count_units), "", " tasks/s");
+}
+
+/* A count of things: "64", "756", "1.35M" */
+static struct num fmt_count(double v)
+{
+    struct num n;
+    if (v >= 0 && v < 1000 && v == floor(v)) {
+        snprintf(n.s, sizeof(n.s), "%.0f", v);
+        return n;
+    }
+    return fmt_scaled(v, count_units, ARRAY_LEN(count_units), "", "");
 }
 
 /* "1.85x" */
@@ -1514,7 +1529,7 @@ static void overhead_commentary(struct sbuf *t, const struct per_task *p, size_t
         struct sbuf counts = {0};
         for (size_t j = 0; j < m; j++)
             sb_printf(&counts, "%s%s %s", j ? ", " : "", p[j].r->executor,
-                      fmt_scaled(p[j].tasks, count_units, ARRAY_LEN(count_units), "", "").s);
+                      fmt_count(p[j].tasks).s);
         sb_printf(t,
                   " The models ran different numbers of tasks (%s): one that cuts the work "
                   "into fewer pieces runs larger tasks, so its time per task holds more of "
@@ -1967,15 +1982,22 @@ static void verdict_sentence(FILE *f, const struct verdict *v)
             fmt_workers(w->workers).s, verdict_value(v, v->runner).s,
             fmt_workers(v->runner->workers).s);
     if (w == v->serial)
-        fprintf(f, "; no parallel model beats the serial twin.\n");
+        fprintf(f, "; no parallel model beats the serial twin.");
     else if (v->runner == v->serial)
-        fprintf(f, ".\n");
+        fprintf(f, ".");
     else if (v->serial == NULL)
-        fprintf(f, "; this run has no serial twin.\n");
+        fprintf(f, "; this run has no serial twin.");
     else if (v->by_tps)
-        fprintf(f, "; %s the throughput of serial.\n", fmt_ratio(v->win_v / v->serial_v).s);
+        fprintf(f, "; %s the throughput of serial.", fmt_ratio(v->win_v / v->serial_v).s);
     else
-        fprintf(f, "; %s faster than serial.\n", fmt_ratio(v->win_v / v->serial_v).s);
+        fprintf(f, "; %s faster than serial.", fmt_ratio(v->win_v / v->serial_v).s);
+    /* A model that cannot nest runs the same work as fewer, larger tasks
+     * and pays no per-spawn cost: a reader must know when that decided. */
+    const struct row *r = v->runner;
+    if (w->tasks > 0 && r->tasks > 0 && w->tasks != r->tasks)
+        fprintf(f, " %s ran the work as %s tasks, %s as %s.", w->executor,
+                fmt_count(w->tasks).s, r->executor, fmt_count(r->tasks).s);
+    fputc('\n', f);
 }
 
 /* The verdict table and one sentence per workload, in markdown. */
@@ -2094,8 +2116,12 @@ static void readme_statistics(FILE *f, const struct report *rp)
     if (rp->nfallback > 0) {
         fprintf(f, " %zu benchmark%s no median row and use%s another statistic: ", rp->nfallback,
                 rp->nfallback == 1 ? " has" : "s have", rp->nfallback == 1 ? "s" : "");
-        for (size_t i = 0; i < rp->nfallback; i++)
+        /* A long list says nothing a reader can use: name the first few. */
+        size_t shown = rp->nfallback <= 12 ? rp->nfallback : 8;
+        for (size_t i = 0; i < shown; i++)
             fprintf(f, "%s`%s` (%s)", i ? ", " : "", rp->fallback[i]->name, rp->fallback[i]->stat);
+        if (shown < rp->nfallback)
+            fprintf(f, " and %zu more (see `results.csv`)", rp->nfallback - shown);
         fputc('.', f);
     }
     fputs("\n\n", f);
@@ -2135,7 +2161,8 @@ static const struct {
                      "wait."},
 };
 
-static void readme_charts(FILE *f, const struct report *rp)
+/* link: what relative links need in front ("" in the run's directory). */
+static void readme_charts(FILE *f, const struct report *rp, const char *link)
 {
     for (int sec = 0; sec < NSEC; sec++) {
         int header = 0;
@@ -2147,13 +2174,13 @@ static void readme_charts(FILE *f, const struct report *rp)
                 fprintf(f, "## %s\n\n%s\n\n", sections[sec].title, sections[sec].intro);
             fprintf(f, "### %s\n\n", c->heading);
             if (c->drawn)
-                fprintf(f, "![%s: %s](charts/%s.svg)\n\n", c->heading, sections[sec].title,
-                        c->base);
+                fprintf(f, "![%s: %s](%scharts/%s.svg)\n\n", c->heading, sections[sec].title,
+                        link, c->base);
             else
                 fprintf(f,
-                        "Not drawn: data [charts/%s.dat](charts/%s.dat), script "
-                        "[charts/%s.gp](charts/%s.gp).\n\n",
-                        c->base, c->base, c->base, c->base);
+                        "Not drawn: data [charts/%s.dat](%scharts/%s.dat), script "
+                        "[charts/%s.gp](%scharts/%s.gp).\n\n",
+                        c->base, link, c->base, c->base, link, c->base);
             fprintf(f, "%s\n\n", sb_str(&c->text));
         }
     }
@@ -2198,31 +2225,47 @@ static void readme_failures(FILE *f, const struct report *rp)
     fputc('\n', f);
 }
 
-/* Writes <dir>/README.md through a temporary file. 0 or -1. */
-static int readme_write(const struct report *rp, const struct verdict *v, size_t nv,
-                        const char *ctx, const char *cmd)
+/* The results directory's own name, e.g. 2026-11-22_83ac766, also for ".". */
+static void run_name(const char *dir_arg, char *out, size_t cap)
 {
-    char path[PATH_MAX], tmp[PATH_MAX];
-    if (snprintf(path, sizeof(path), "%s/README.md", rp->dir) >= (int)sizeof(path) ||
-        snprintf(tmp, sizeof(tmp), "%s/README.md.tmp", rp->dir) >= (int)sizeof(tmp)) {
-        fprintf(stderr, "wsreport: path too long: %s\n", rp->dir);
-        return -1;
-    }
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        fprintf(stderr, "wsreport: cannot write %s: %s\n", tmp, strerror(errno));
-        return -1;
-    }
-    /* The title names the directory, e.g. 2026-11-22_83ac766, also for "." */
-    char *real = realpath(rp->dir, NULL);
-    const char *dir = real ? real : rp->dir, *base = dir + strlen(dir);
+    char *real = realpath(dir_arg, NULL);
+    const char *dir = real ? real : dir_arg, *base = dir + strlen(dir);
     while (base > dir && base[-1] == '/')
         base--;
     const char *end = base;
     while (base > dir && base[-1] != '/')
         base--;
-    fprintf(f, "# wsbench results: %.*s\n\n", (int)(end - base), base);
+    snprintf(out, cap, "%.*s", (int)(end - base), base);
     free(real);
+}
+
+/* Writes path through a temporary file: the run's README or, with index set,
+ * the same page for the directory above the run, its links led into the
+ * run. 0 or -1. */
+static int readme_write(const struct report *rp, const struct verdict *v, size_t nv,
+                        const char *ctx, const char *cmd, const char *path, int index)
+{
+    char tmp[PATH_MAX + 8], name[NAME_MAX + 1], link[NAME_MAX + 2] = "";
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        fprintf(stderr, "wsreport: path too long: %s\n", path);
+        return -1;
+    }
+    run_name(rp->dir, name, sizeof(name));
+    if (index)
+        snprintf(link, sizeof(link), "%s/", name);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL) {
+        fprintf(stderr, "wsreport: cannot write %s: %s\n", tmp, strerror(errno));
+        return -1;
+    }
+    if (index)
+        fprintf(f,
+                "# wsbench results\n\n"
+                "Each run of wsbench writes a directory `results/<date>_<commit>/` and rewrites "
+                "this page from it. This page shows the latest: [%s](%sREADME.md).\n\n",
+                name, link);
+    else
+        fprintf(f, "# wsbench results: %s\n\n", name);
     readme_summary(f, ctx);
     readme_statistics(f, rp);
 
@@ -2237,7 +2280,7 @@ static int readme_write(const struct report *rp, const struct verdict *v, size_t
         fputs("No workload has a usable result.\n", f);
     fputc('\n', f);
 
-    readme_charts(f, rp);
+    readme_charts(f, rp, link);
     readme_micro(f, rp);
     readme_failures(f, rp);
 
@@ -2301,13 +2344,36 @@ static char *read_side_file(const struct report *rp, const char *name, int *bad)
     return s;
 }
 
+/* Is the file index in dir's parent directory (so its links lead into dir)? */
+static int index_beside(const char *index, const char *dir)
+{
+    char where[PATH_MAX], up[PATH_MAX];
+    const char *slash = strrchr(index, '/');
+    if (slash == NULL)
+        snprintf(where, sizeof(where), ".");
+    else if (slash == index)
+        snprintf(where, sizeof(where), "/");
+    else if (snprintf(where, sizeof(where), "%.*s", (int)(slash - index), index) >=
+             (int)sizeof(where))
+        return 0;
+    if (snprintf(up, sizeof(up), "%s/..", dir) >= (int)sizeof(up))
+        return 0;
+    char *a = realpath(where, NULL), *b = realpath(up, NULL);
+    int ok = a != NULL && b != NULL && strcmp(a, b) == 0;
+    free(a);
+    free(b);
+    return ok;
+}
+
 int main(int argc, char **argv)
 {
-    const char *dir = NULL;
+    const char *dir = NULL, *index = NULL;
     int no_charts = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--no-charts") == 0) {
             no_charts = 1;
+        } else if (strcmp(argv[i], "--index") == 0 && i + 1 < argc && argv[i + 1][0] != '\0') {
+            index = argv[++i];
         } else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
             usage(stdout);
             return 0;
@@ -2334,6 +2400,12 @@ int main(int argc, char **argv)
     struct stat st;
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
         fprintf(stderr, "wsreport: %s is not a directory\n", dir);
+        usage(stderr);
+        return 2;
+    }
+    if (index != NULL && !index_beside(index, dir)) {
+        fprintf(stderr, "wsreport: --index %s: the page must be in the directory that holds %s\n",
+                index, dir);
         usage(stderr);
         return 2;
     }
@@ -2366,7 +2438,14 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < rp.ncases; i++)
         if (strcmp(rp.cases[i].kind, "micro") != 0 && verdict_compute(&rp.cases[i], &v[nv]) == 0)
             nv++;
-    if (readme_write(&rp, v, nv, ctx, cmd) != 0) {
+    char path[PATH_MAX];
+    if (snprintf(path, sizeof(path), "%s/README.md", dir) >= (int)sizeof(path)) {
+        fprintf(stderr, "wsreport: path too long: %s\n", dir);
+        rc = 1;
+        goto out;
+    }
+    if (readme_write(&rp, v, nv, ctx, cmd, path, 0) != 0 ||
+        (index != NULL && readme_write(&rp, v, nv, ctx, cmd, index, 1) != 0)) {
         rc = 1;
         goto out;
     }

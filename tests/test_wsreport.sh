@@ -165,6 +165,32 @@ expect_rc 0 "$rc" "wsreport without context.txt and command.txt"
 expect_text "$WORK/bare/README.md" "No context.txt in this directory"
 expect_text "$WORK/bare/README.md" "command.txt is missing from this directory"
 
+# --- 4b. --index: the same page beside the run, its links led into it ------
+fresh idx
+run idx --no-charts --index "$WORK/INDEX.md" "$WORK/idx"
+expect_rc 0 "$rc" "wsreport --index"
+expect_text "$WORK/INDEX.md" "This page shows the latest: [idx](idx/README.md)."
+expect_text "$WORK/INDEX.md" "[charts/speedup_fib.gp](idx/charts/speedup_fib.gp)"
+expect_line "$WORK/INDEX.md" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial."
+expect_text "$WORK/idx/README.md" "[charts/speedup_fib.gp](charts/speedup_fib.gp)"
+mkdir -p "$WORK/elsewhere"
+run idxbad --no-charts --index "$WORK/elsewhere/INDEX.md" "$WORK/idx"
+expect_rc nonzero "$rc" "--index outside the run's parent"
+expect_text "$WORK/idxbad.err" "the page must be in the directory that holds"
+checks=$((checks + 1))
+[ -e "$WORK/elsewhere/INDEX.md" ] && fail "--index outside the run's parent wrote the page"
+run idxnone "$WORK/idx" --index
+expect_rc nonzero "$rc" "--index without a file"
+expect_text "$WORK/idxnone.err" "usage: wsreport"
+
+# --- 4c. A runner-up that ran the work as fewer tasks is named so -----------
+fresh pieces
+awk -F, 'BEGIN { OFS = "," } $1 ~ /^fib\/openmp\// { $11 = 64 } { print }' \
+    "$DATA/results.csv" >"$WORK/pieces/results.csv"
+run pieces --no-charts "$WORK/pieces"
+expect_rc 0 "$rc" "wsreport with differing task counts"
+expect_line "$WORK/pieces.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial. stealing ran the work as 1.00M tasks, openmp as 64."
+
 # --- 5. Bad arguments: usage and non-zero -----------------------------------
 run noargs
 expect_rc nonzero "$rc" "no arguments"
