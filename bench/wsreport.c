@@ -275,6 +275,8 @@ struct row {
     double real_ns, cpu_ns, tasks, tasks_per_s;
     double pct_ns[4]; /* p50, p90, p99, p99.9 */
     double speedup_serial, speedup_1, max_rss_kb;
+    double spread; /* computed, on picks: (max - min) / median of the repetitions' wall
+                      times; 0 with fewer than 2 repetitions */
 };
 
 struct results {
@@ -660,6 +662,8 @@ struct report {
     size_t nfallback, cap_fallback;
     const struct row **unusable; /* benchmarks with only stddev/min/max rows */
     size_t nunusable, cap_unusable;
+    const struct row **noisy; /* picks whose spread exceeds NOISY_SPREAD */
+    size_t nnoisy, cap_noisy;
     unsigned reps_min, reps_max; /* over the median picks */
     struct wcase *cases;
     size_t ncases, cap_cases;
@@ -668,6 +672,35 @@ struct report {
     enum draw_state draw;
     int draw_failures;
 };
+
+/* Repetitions this far apart (relative to the median) make a benchmark noisy. */
+#define NOISY_SPREAD 0.10
+
+/* The spread of the wall times of rows [i, j) that are repetitions. */
+static double rep_spread(const struct row *const *rows, size_t i, size_t j)
+{
+    double lo = INFINITY, hi = 0, v[64];
+    size_t n = 0;
+    for (size_t k = i; k < j; k++) {
+        if (strncmp(rows[k]->stat, "rep", 3) != 0 || !(rows[k]->real_ns > 0))
+            continue;
+        lo = fmin(lo, rows[k]->real_ns);
+        hi = fmax(hi, rows[k]->real_ns);
+        if (n < ARRAY_LEN(v))
+            v[n++] = rows[k]->real_ns;
+    }
+    if (n < 2)
+        return 0;
+    /* The median of the repetitions (of the first 64: enough to scale by). */
+    for (size_t a = 1; a < n; a++)
+        for (size_t b = a; b > 0 && v[b - 1] > v[b]; b--) {
+            double t = v[b];
+            v[b] = v[b - 1];
+            v[b - 1] = t;
+        }
+    double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return (hi - lo) / med;
+}
 
 /*
  * Chooses one row per benchmark: the median, else the mean, else rep0 (or
@@ -715,6 +748,9 @@ static int select_rows(struct report *rp)
             continue;
         }
         PUSH(rp->picks, rp->npicks, rp->cap_picks, best);
+        ((struct row *)best)->spread = rep_spread(idx, i, j); /* a row of rp->res */
+        if (best->spread > NOISY_SPREAD)
+            PUSH(rp->noisy, rp->nnoisy, rp->cap_noisy, best);
         if (stat_rank(best->stat) > 0) {
             PUSH(rp->fallback, rp->nfallback, rp->cap_fallback, best);
         } else {
@@ -1964,6 +2000,13 @@ static int verdict_compute(const struct wcase *c, struct verdict *v)
     return v->win ? 0 : -1;
 }
 
+/* Is the winner's margin over the runner-up within the spread of either? */
+static int verdict_tie(const struct verdict *v)
+{
+    return v->runner != NULL &&
+           v->win_v / v->runner_v - 1 < fmax(v->win->spread, v->runner->spread);
+}
+
 static struct num verdict_value(const struct verdict *v, const struct row *r)
 {
     return v->by_tps ? fmt_rate(row_tps(r)) : fmt_ns(r->real_ns);
@@ -1977,10 +2020,13 @@ static void verdict_sentence(FILE *f, const struct verdict *v)
                 verdict_value(v, w).s, fmt_workers(w->workers).s);
         return;
     }
-    fprintf(f, "- %s: %s wins, %s over %s (%s at %s against %s at %s)", v->c->label, w->executor,
-            fmt_ratio(v->win_v / v->runner_v).s, v->runner->executor, verdict_value(v, w).s,
-            fmt_workers(w->workers).s, verdict_value(v, v->runner).s,
-            fmt_workers(v->runner->workers).s);
+    fprintf(f, "- %s: %s %s, %s over %s (%s at %s against %s at %s)", v->c->label, w->executor,
+            verdict_tie(v) ? "ties for first" : "wins", fmt_ratio(v->win_v / v->runner_v).s,
+            v->runner->executor, verdict_value(v, w).s, fmt_workers(w->workers).s,
+            verdict_value(v, v->runner).s, fmt_workers(v->runner->workers).s);
+    if (verdict_tie(v))
+        fprintf(f, ", a margin within the spread of their repetitions (%.1f%% and %.1f%%)",
+                w->spread * 100, v->runner->spread * 100);
     if (w == v->serial)
         fprintf(f, "; no parallel model beats the serial twin.");
     else if (v->runner == v->serial)
@@ -2012,9 +2058,9 @@ static void verdict_write(FILE *f, const struct verdict *v, size_t nv)
         fprintf(f, "| %s | %s | %s, %s | %s | ", x->c->label, x->c->kind, x->win->executor,
                 fmt_workers(x->win->workers).s, verdict_value(x, x->win).s);
         if (x->runner)
-            fprintf(f, "%s, %s | %s | %s | ", x->runner->executor,
+            fprintf(f, "%s, %s | %s | %s%s | ", x->runner->executor,
                     fmt_workers(x->runner->workers).s, verdict_value(x, x->runner).s,
-                    fmt_ratio(x->win_v / x->runner_v).s);
+                    fmt_ratio(x->win_v / x->runner_v).s, verdict_tie(x) ? " (tie)" : "");
         else
             fputs("none | | | ", f);
         if (x->serial == NULL)
@@ -2123,6 +2169,22 @@ static void readme_statistics(FILE *f, const struct report *rp)
         if (shown < rp->nfallback)
             fprintf(f, " and %zu more (see `results.csv`)", rp->nfallback - shown);
         fputc('.', f);
+    }
+    if (rp->nnoisy > 0) {
+        fprintf(f,
+                " On a shared machine some runs are disturbed: %zu benchmark%s spread by more "
+                "than %.0f%% of the median between fastest and slowest repetition: ",
+                rp->nnoisy, rp->nnoisy == 1 ? "'s repetitions" : "s' repetitions",
+                NOISY_SPREAD * 100);
+        size_t shown = rp->nnoisy <= 12 ? rp->nnoisy : 8;
+        for (size_t i = 0; i < shown; i++)
+            fprintf(f, "%s`%s` (%.0f%%)", i ? ", " : "", rp->noisy[i]->name,
+                    rp->noisy[i]->spread * 100);
+        if (shown < rp->nnoisy)
+            fprintf(f, " and %zu more (see `results.csv`)", rp->nnoisy - shown);
+        fputs(". A verdict whose margin is smaller than the spread of the two results it "
+              "compares is marked a tie.",
+              f);
     }
     fputs("\n\n", f);
     if (rp->draw == DRAW_DISABLED)
@@ -2323,6 +2385,7 @@ static void report_free(struct report *rp)
     free(rp->picks);
     free(rp->failed);
     free(rp->fallback);
+    free(rp->noisy);
     free(rp->unusable);
     free(rp->cases);
     for (size_t i = 0; i < rp->ncharts; i++)

@@ -2,7 +2,8 @@
 # test_wsreport.sh - wsreport on the synthetic results in tests/data/wsreport:
 # the verdicts and commentary computed from those numbers, the README's
 # sections, the chart files (SVGs checked when gnuplot is installed), a run
-# without gnuplot, --no-charts, and the error paths: bad arguments, and
+# without gnuplot, --no-charts, --index, task counts and ties in the verdicts,
+# and the error paths: bad arguments, and
 # malformed CSV named by its line number.
 #
 # Usage: test_wsreport.sh <wsreport> <data-dir> <scratch-dir>
@@ -190,6 +191,20 @@ awk -F, 'BEGIN { OFS = "," } $1 ~ /^fib\/openmp\// { $11 = 64 } { print }' \
 run pieces --no-charts "$WORK/pieces"
 expect_rc 0 "$rc" "wsreport with differing task counts"
 expect_line "$WORK/pieces.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial. stealing ran the work as 1.00M tasks, openmp as 64."
+
+# --- 4d. Repetitions far apart: listed, and a margin inside them is a tie ---
+# nqueens/stealing's repetitions 100, 105, 125 ms spread 25/105 = 23.8%, more
+# than its 1.14x margin over tbb.
+fresh noisy
+for r in 0:100000000 1:105000000 2:125000000; do
+    echo "nqueens/stealing/n:12/workers:2,nqueens,cpu,stealing,n:12,2,rep${r%%:*},3,${r#*:},210000000,100000,952381.0,0,0,0,0,0,0,4096,"
+done >>"$WORK/noisy/results.csv"
+run noisy --no-charts "$WORK/noisy"
+expect_rc 0 "$rc" "wsreport with noisy repetitions"
+expect_line "$WORK/noisy.out" "- nqueens: stealing ties for first, 1.14x over tbb (105 ms at 2 workers against 120 ms at 2 workers), a margin within the spread of their repetitions (23.8% and 0.0%); 1.90x faster than serial."
+expect_text "$WORK/noisy.out" "| 1.14x (tie) |"
+expect_text "$WORK/noisy/README.md" 'spread by more than 10% of the median between fastest and slowest repetition: `nqueens/stealing/n:12/workers:2` (24%).'
+expect_line "$WORK/noisy.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial."
 
 # --- 5. Bad arguments: usage and non-zero -----------------------------------
 run noargs
