@@ -706,7 +706,17 @@ static int parse_args(int argc, char **argv, struct options *o)
                 return -1;
             }
         } else {
-            fprintf(stderr, "wsbench: unknown argument '%s'\n", a);
+            static const char *const valued[] = {"--suite", "--executors", "--workloads",
+                                                 "--out", "--workers"};
+            int wants = 0;
+            for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+                wants |= strcmp(a, valued[k]) == 0;
+            if (wants)
+                fprintf(stderr, "wsbench: %s wants a value\n", a);
+            else if (strncmp(a, "--benchmark_", 12) == 0)
+                fprintf(stderr, "wsbench: '%s': not a gbench flag, or a bad value for one\n", a);
+            else
+                fprintf(stderr, "wsbench: unknown argument '%s'\n", a);
             return -1;
         }
     }

@@ -98,10 +98,28 @@ bool one_of(const std::string &v, std::initializer_list<const char *> ok)
     return false;
 }
 
-// The flags whose invalid values make gbench print its help and exit(0):
+// A whole decimal number that is finite and >= lo.
+bool number_at_least(const std::string &v, double lo)
+{
+    const char *p = v.c_str();
+    char *end = nullptr;
+    errno = 0;
+    double d = std::strtod(p, &end);
+    return end != p && *end == '\0' && errno == 0 && std::isfinite(d) && d >= lo;
+}
+
+// The flags whose invalid values make gbench print its help and exit(0),
+// or which gbench takes without complaint and then misbehaves on (a negative
+// repetition count throws from deep inside; a negative time is used as is):
 // returns false for such an argument, or for such an environment value.
 bool flag_value_ok(const char *flag, const std::string &v)
 {
+    if (!std::strcmp(flag, "--benchmark_repetitions"))
+        return number_at_least(v, 1) && v.find_first_not_of("0123456789") == std::string::npos &&
+               v.size() <= 9;
+    if (!std::strcmp(flag, "--benchmark_min_time") ||
+        !std::strcmp(flag, "--benchmark_min_warmup_time"))
+        return number_at_least(v, 0);
     if (!std::strcmp(flag, "--benchmark_format") || !std::strcmp(flag, "--benchmark_out_format"))
         return one_of(v, {"console", "json", "csv"});
     if (!std::strcmp(flag, "--benchmark_time_unit"))
@@ -116,6 +134,9 @@ const char *const k_checked_flags[][2] = {
     {"--benchmark_out_format", "BENCHMARK_OUT_FORMAT"},
     {"--benchmark_time_unit", "BENCHMARK_TIME_UNIT"},
     {"--benchmark_color", "BENCHMARK_COLOR"},
+    {"--benchmark_repetitions", "BENCHMARK_REPETITIONS"},
+    {"--benchmark_min_time", "BENCHMARK_MIN_TIME"},
+    {"--benchmark_min_warmup_time", "BENCHMARK_MIN_WARMUP_TIME"},
 };
 
 // Returns false if arg is one of the checked flags with an invalid value.
