@@ -184,6 +184,7 @@ int hist_merge(struct hist *dst, const struct hist *src)
         lo = dst->max_value;
     if (hi > dst->max_value)
         hi = dst->max_value;
+    /* [R2] relaxed: the merger is dst's one writer (hist.h). */
     if (lo < load(&dst->min))
         atomic_store_explicit(&dst->min, lo, memory_order_relaxed);
     if (hi > load(&dst->max))
@@ -195,6 +196,7 @@ void hist_reset(struct hist *h)
 {
     if (h == NULL)
         return;
+    /* [R1], [R2] relaxed: no writer runs during a reset; the caller orders it. */
     for (size_t i = 0; i < h->nbuckets; i++)
         atomic_store_explicit(&h->counts[i], 0, memory_order_relaxed);
     atomic_store_explicit(&h->clamped, 0, memory_order_relaxed);

@@ -57,8 +57,10 @@ struct probe {
 static void probe_run(ws_worker *w, ws_task *t)
 {
     struct probe *p = WS_CONTAINER_OF(t, struct probe, task);
-    /* release: the owner's acquire load below then sees on_worker. */
+    /* relaxed: released by the store of t_start below. */
     atomic_store_explicit(&p->on_worker, (int)ws_worker_id(w), memory_order_relaxed);
+    /* release: publishes on_worker; pairs with the acquire loads of t_start
+     * in probe_root(). */
     atomic_store_explicit(&p->t_start, now_ns(), memory_order_release);
 }
 
@@ -85,7 +87,9 @@ static void probe_root(ws_worker *w, void *arg)
            now_ns() - p.t_spawn < MICRO_SPIN_NS)
         ;
     ws_sync(w, &p.task);
+    /* acquire: pairs with the release in probe_run() (ws_sync orders it too). */
     start = atomic_load_explicit(&p.t_start, memory_order_acquire);
+    /* relaxed: ordered by the acquire of t_start just above. */
     r->stolen = atomic_load_explicit(&p.on_worker, memory_order_relaxed) != (int)ws_worker_id(w);
     r->latency_ns = start - p.t_spawn;
 }
@@ -139,7 +143,8 @@ struct job_probe {
 static void job_probe_run(ws_worker *w, void *arg)
 {
     (void)w;
-    /* release: ordered before the job's completion, which ws_job_wait acquires. */
+    /* release: pairs with the acquire in bm_wake_submit() (ws_job_wait's own
+     * acquire of the job's completion already orders it). */
     atomic_store_explicit(&((struct job_probe *)arg)->t_start, now_ns(), memory_order_release);
 }
 
@@ -169,6 +174,7 @@ static void bm_wake_submit(bench_state *s, void *user)
         }
         ws_job_wait(job);
         ws_job_release(job);
+        /* acquire: pairs with the release in job_probe_run(). */
         bench_set_iteration_time(
             s, (double)(atomic_load_explicit(&jp.t_start, memory_order_acquire) - t0) * 1e-9);
     }

@@ -152,7 +152,7 @@ static _Atomic int sha1_shani_cache;
 static int sha1_have_shani(void)
 {
 #ifdef SHA1_HAVE_X86
-    /* Relaxed: the cache holds a fact about the CPU that every thread computes identically;
+    /* relaxed: the cache holds a fact about the CPU that every thread computes identically;
      * nothing else is published through it. */
     int v = atomic_load_explicit(&sha1_shani_cache, memory_order_relaxed);
     unsigned a, b, c, d;
@@ -163,7 +163,7 @@ static int sha1_have_shani(void)
     if (__get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 9)) && (c & (1u << 19)) &&
         __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & (1u << 29)))
         v = 2;
-    /* Relaxed: see the load above. */
+    /* relaxed: see the load above. */
     atomic_store_explicit(&sha1_shani_cache, v, memory_order_relaxed);
     return v == 2;
 #else

@@ -296,7 +296,7 @@ bool ws__deque_pop_private_owner(struct ws__deque *d)
          * Recompute them now, or the fast path would pop below bottom. If
          * that overwrote a thief's poison, poison split again so that the
          * next sync serves the demand. */
-        if (ws__deque_refresh_owner(d) > 0)
+        if (ws__deque_refresh_owner(d) > 0) /* relaxed: the owner's own word */
             atomic_store_explicit(&d->own.split, WS__POISON_SPLIT, memory_order_relaxed);
     }
     return true;
@@ -399,6 +399,7 @@ static int ws__deque_grow(struct ws__deque *d, uint64_t tail)
     for (uint64_t i = d->top_seen; i < tail; i++) {
         /* relaxed: slots the owner wrote itself ([F1]); thieves only read them. */
         ws_task *t = atomic_load_explicit(ws__slot(d, i), memory_order_relaxed);
+        /* relaxed: the new buffer is the owner's until [G1] releases it. */
         atomic_store_explicit(&b->slots[i - base], t, memory_order_relaxed);
         /* A public task may be running on a thief: it never reads ws__slot. */
         t->ws__slot = &b->slots[i - base];
@@ -427,10 +428,12 @@ static bool ws__recentre(struct ws__deque *d, uint64_t tail, uint64_t bottom, ui
     if (top != bottom || n > RECENTRE_MAX || n > cap / 2)
         return false;
     ws_task *tmp[RECENTRE_MAX];
-    for (uint64_t i = 0; i < n; i++)
+    for (uint64_t i = 0; i < n; i++) /* relaxed: private slots, the owner's own [F1] */
         tmp[i] = atomic_load_explicit(ws__slot(d, bottom + i), memory_order_relaxed);
     uint64_t base = tail - (n + (cap - n) / 2);
     for (uint64_t i = 0; i < n; i++) {
+        /* relaxed: private slots (no public task, top == bottom); released
+         * with [C1] by the next [P1]. */
         atomic_store_explicit(&d->buf->slots[bottom + i - base], tmp[i], memory_order_relaxed);
         tmp[i]->ws__slot = &d->buf->slots[bottom + i - base];
     }
@@ -535,7 +538,7 @@ void ws__deque_spill_sink(struct ws__deque *d)
 ws_task *ws__deque_unspill(struct ws__deque *d)
 {
     ws_task *t = d->spill;
-    if (t != NULL)
+    if (t != NULL) /* relaxed: a private task's link, stored by this owner when spilling */
         d->spill = (ws_task *)(uintptr_t)atomic_load_explicit(&t->ws__state,
                                                               memory_order_relaxed);
     return t;

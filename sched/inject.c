@@ -60,5 +60,8 @@ void *ws__inject_pop(struct ws__inject *q)
 
 bool ws__inject_nonempty(struct ws__inject *q)
 {
+    /* A racy hint (ck_pr loads of both indices): a sleeper's look after
+     * [K2] in park.c, or an idle worker's, which a missed entry only delays
+     * until the submitter's wake-up ([K1]). */
     return ck_ring_size(&q->ring) != 0;
 }

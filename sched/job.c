@@ -74,6 +74,8 @@ static void ws__root_execute(struct ws_worker *w, struct ws__root *r)
     if (r->heap) {
         /* [J1] */
         atomic_store_explicit(&r->done, 1, memory_order_seq_cst);
+        /* seq_cst, after [J1]: pairs with [J4]; a helper that registered
+         * before [J1] is seen here, or it sees done itself. */
         if (atomic_load_explicit(&r->helpers, memory_order_seq_cst) != 0)
             ws__wake_all(p); /* rare: a worker waits on a job of its own pool */
         ck_ec32_inc(&r->ec, &ws__ec_mode);
@@ -115,7 +117,9 @@ static int ws__enter(struct ws_pool *p)
 {
     /* [U2] */
     atomic_fetch_add_explicit(&p->users, 1, memory_order_seq_cst);
+    /* seq_cst, after [U2]: pairs with [U1] (see the table above). */
     if (atomic_load_explicit(&p->stopping, memory_order_seq_cst) != 0) {
+        /* seq_cst: backs out [U2]; pairs with the users poll after [U1]. */
         atomic_fetch_sub_explicit(&p->users, 1, memory_order_seq_cst);
         return -ESHUTDOWN;
     }
@@ -131,7 +135,9 @@ static void ws__leave(struct ws_pool *p)
 /* Queues a root; blocks (or, on a worker of the pool, helps) while full. */
 static void ws__inject(struct ws_pool *p, struct ws__root *r)
 {
-    /* relaxed: published with r by the queue's hand-off. */
+    /* relaxed: the caller is counted in users ([U2]); its decrement in
+     * ws__leave() orders this before ws_pool_destroy's users poll and second
+     * wait on pending. [J3] releases the matching decrement. */
     atomic_fetch_add_explicit(&p->pending, 1, memory_order_relaxed);
     r->task.ws__fn = ws__root_run;
     ck_backoff_t bo = 64;
@@ -240,6 +246,8 @@ int ws_job_wait(ws_job *j)
         /* [J4] */
         atomic_fetch_add_explicit(&r->helpers, 1, memory_order_seq_cst);
         ws__help_until(self, ws__job_done_cb, r);
+        /* relaxed: a stale count only costs the completer a spurious
+         * ws__wake_all() after [J1]. */
         atomic_fetch_sub_explicit(&r->helpers, 1, memory_order_relaxed);
         return 0;
     }

@@ -106,8 +106,9 @@ static void ws__retract(struct ws__sleepers *s, unsigned id)
 void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), void *arg)
 {
     struct ws__sleepers *s = &w->pool->sleepers;
-    /* [K0] seq_cst: announces us before ready() looks for work; pairs with [K3]. */
+    /* seq_cst: counts us for [K3]'s early out on count, with [K0]. */
     atomic_fetch_add_explicit(&s->count, 1, memory_order_seq_cst);
+    /* [K0] seq_cst: announces us before ready() looks for work; pairs with [K3]. */
     atomic_fetch_or_explicit(&s->mask[w->id / 64], (uint64_t)1 << (w->id % 64),
                              memory_order_seq_cst);
     uint32_t v = ck_ec32_value(&w->park);
@@ -136,6 +137,7 @@ void ws__wake_one(struct ws_pool *p)
     if (atomic_load_explicit(&s->count, memory_order_relaxed) == 0)
         return;
     for (unsigned i = 0; i < s->nwords; i++) {
+        /* relaxed after [K1]: a snapshot; the fetch_and of [K3] decides. */
         uint64_t m = atomic_load_explicit(&s->mask[i], memory_order_relaxed);
         while (m != 0) {
             uint64_t bit = m & -m;

@@ -260,6 +260,7 @@ int ws_pool_destroy(ws_pool *p)
     atomic_store_explicit(&p->stopping, 1, memory_order_seq_cst);
     /* Callers on their way out touch the pool for a few more instructions
      * and wake nobody when they leave; wait them out. */
+    /* seq_cst, after [U1]: pairs with [U2] and the decrement in ws__leave(). */
     while (atomic_load_explicit(&p->users, memory_order_seq_cst) != 0)
         sched_yield();
     ws__wait_pending(p); /* jobs submitted just before stopping was set */

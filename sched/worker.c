@@ -60,7 +60,7 @@ static uint32_t ws__rand(struct ws_worker *w)
 
 static bool ws__stopping(struct ws_pool *p)
 {
-    /* acquire: pairs with the release store in ws_pool_destroy(). */
+    /* acquire: pairs with [U1], the seq_cst store in ws_pool_destroy(). */
     return atomic_load_explicit(&p->stopping, memory_order_acquire) != 0;
 }
 
@@ -74,6 +74,7 @@ static void ws__owner_slow(struct ws_worker *w, uint64_t keep)
 {
     struct ws__deque *d = &w->dq;
     bool unserved = false;
+    /* relaxed: a statistic with one writer (see ws__stat_add). */
     atomic_store_explicit(&w->stats.spawns, d->own.nspawn, memory_order_relaxed);
     /* Two rounds at most: a poison overwritten by the refresh means a
      * thief asked again meanwhile ([R1] makes its flag visible), so serve it
@@ -385,6 +386,7 @@ static void ws__idle_loop(struct ws_worker *w)
     struct ws_pool *p = w->pool;
     for (;;) {
         uint64_t t0 = ws__now_ns();
+        /* relaxed: a statistic with one writer (see ws__stat_add). */
         atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
         /* relaxed: the count of searchers only steers wake-ups (a hint). */
         atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed);
@@ -400,12 +402,16 @@ static void ws__idle_loop(struct ws_worker *w)
                 ck_backoff_eb(&bo);
                 continue;
             }
+            /* relaxed: searching is a hint; a wake-up it misses is caught
+             * by the sleeper's own check after [K2] in ws__park(). */
             atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
             ws__park(w, ws__idle_ready, NULL);
-            atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed);
+            atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed); /* same */
             rounds = 0;
             bo = WS__BACKOFF_MIN;
         }
+        /* relaxed: a hint, as above; at worst one wake-up too many or few,
+         * and a sleeper rechecks for work after [K2]. */
         uint32_t before = atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
         ws__stat_add(&w->stats.idle_ns, ws__now_ns() - t0);
         if (x == NULL)
@@ -441,6 +447,7 @@ void *ws__worker_main(void *arg)
             ws__topo_unbind(&p->topo);
         ws__idle_loop(w);
     }
+    /* relaxed: a statistic; ws_pool_destroy reads it after pthread_join. */
     atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
     ws__self = NULL;
     return NULL;

@@ -20,7 +20,10 @@ struct item {
     uint32_t id;
 };
 
-/* Who ran what: a bitmap and counters shared by owner and thieves. */
+/* Who ran what: a bitmap and counters shared by owner and thieves. Every
+ * access to them is relaxed or a plain (seq_cst) atomic: they are tallies,
+ * reset before the thieves start and read after pthread_join, which orders
+ * both; no other data is published through them. */
 static _Atomic uint64_t *g_bits;
 static _Atomic uint64_t g_runs, g_dups;
 
@@ -264,6 +267,7 @@ static void *thief_main(void *arg)
     struct ws__deque *victim = &a->r->p->workers[0].dq;
     ws__self = me;
     uint64_t n = 0;
+    /* acquire: pairs with the release store of stop in the owner's loop. */
     while (!atomic_load_explicit(&a->r->stop, memory_order_acquire)) {
         ws_task *x;
         switch (ws__deque_steal(victim, &x)) {
@@ -323,6 +327,7 @@ static void race(unsigned thieves, int depth_max, size_t items, uint64_t seed)
         if ((issued & 4095) == 0 && thieves > 1)
             sched_yield(); /* more threads than cores: let thieves in */
     }
+    /* release: pairs with the thieves' acquire loads; join orders the rest. */
     atomic_store_explicit(&r.stop, 1, memory_order_release);
     for (unsigned i = 0; i < thieves; i++)
         pthread_join(th[i], NULL);

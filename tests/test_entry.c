@@ -16,6 +16,10 @@
  *  - job handles outlive their pool: poll, wait, then release.
  *
  * usage: test_entry [--roots=N] [--jobs=N] [--cycles=N] [--seed=N]
+ *
+ * Atomics: counters and flags that tasks update are tallies, relaxed (or
+ * plain seq_cst), read after ws_run, ws_job_wait or pthread_join has
+ * returned, which orders them; where one publishes data it says so.
  */
 #include <pthread.h>
 #include <sched.h>
@@ -209,6 +213,7 @@ static void inside_fn(ws_worker *w, void *arg)
         in->failures++;
     in->failures += nest.failures;
     /* The detached jobs read frames[]: wait for them before freeing it. */
+    /* acquire: pairs with the release increment in detached_fn(). */
     while ((long long)atomic_load_explicit(&g_detached_runs, memory_order_acquire) < in->njobs) {
         struct fib_root r = {.n = 1};
         ws_job *k = NULL;

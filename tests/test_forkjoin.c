@@ -13,6 +13,10 @@
  * After each root (ws_run has returned, so the pool is idle) the spawns the
  * workers counted must equal the spawns the test made.
  *
+ * Atomics: the tallies that tasks update are relaxed (or plain seq_cst)
+ * counters read only after ws_run has returned, which orders every task's
+ * effects before the return; no data is published through them.
+ *
  * usage: test_forkjoin [--fib=N] [--sum=N] [--group=N] [--chain=N]
  */
 #include <pthread.h>

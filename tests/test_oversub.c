@@ -12,6 +12,9 @@
  * 8 workers still finish, all on that CPU or unpinned.
  *
  * usage: test_oversub [--taskset] [--workers=N] [--fib=N] [--sum=N]
+ *
+ * Atomics: what tasks record is read after ws_run has returned, which
+ * orders it; their comments say where more is needed.
  */
 #include <pthread.h>
 #include <sched.h>

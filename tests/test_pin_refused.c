@@ -7,6 +7,10 @@
  *  - ws_pool_info says it runs unpinned: pinned 0, a negative pin_error
  *    and a pin_message; every worker's stats.cpu is -1;
  *  - the topology stays the caller's: usable after ws_pool_destroy.
+ *
+ * Atomics: counters and flags that tasks update are tallies, relaxed (or
+ * plain seq_cst), read after ws_run, ws_job_wait or pthread_join has
+ * returned, which orders them; where one publishes data it says so.
  */
 #include <pthread.h>
 #include <sched.h>
