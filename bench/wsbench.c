@@ -782,18 +782,14 @@ static void raise_nofile(void)
     }
 }
 
-int main(int argc, char **argv)
+/* The whole run; argv0 is the command line before gbench edits argv, and
+ * *defs what it allocates for main() to free on every way out. */
+static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_out)
 {
     struct options o = {.suite = "default", .report = 1, .micro = 1};
     raise_nofile();
     char outbuf[PATH_MAX];
-    /* Keep the original command line for command.txt before gbench edits argv. */
     int argc0 = argc;
-    char **argv0 = malloc(((size_t)argc + 3) * sizeof(*argv0));
-    if (argv0 == NULL)
-        return 2;
-    for (int i = 0; i < argc; i++)
-        argv0[i] = argv[i];
 
     int e = bench_init(&argc, argv);
     if (e != 0) {
@@ -817,7 +813,7 @@ int main(int argc, char **argv)
 
     if (build_suite(&o) != 0)
         return 2;
-    struct bench_def *defs = calloc(g_nbms + 8, sizeof(*defs));
+    struct bench_def *defs = *defs_out = calloc(g_nbms + 8, sizeof(*defs));
     if (defs == NULL || hist_create(&g_latency, LATENCY_MAX_NS) != 0)
         return 2;
     /* A median needs repetitions: unless the user chose them (by flag or by
@@ -896,7 +892,19 @@ int main(int argc, char **argv)
                 g_errors > sum.errors ? g_errors : sum.errors);
         return 1;
     }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char **argv0 = malloc(((size_t)argc + 3) * sizeof(*argv0));
+    if (argv0 == NULL)
+        return 2;
+    for (int i = 0; i < argc; i++)
+        argv0[i] = argv[i];
+    struct bench_def *defs = NULL;
+    int rc = wsbench(argc, argv, argv0, &defs);
     free(defs);
     free(argv0);
-    return 0;
+    return rc;
 }
