@@ -7,10 +7,12 @@
 #include "exec.h"
 
 extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool, exec_stealing,
-    exec_openmp, exec_tbb;
+    exec_openmp, exec_tbb, exec_stealing_random;
 
+/* The variants (extra = 1) come last. */
 const struct exec_ops *const exec_all[] = {
-    &exec_serial, &exec_threadpool, &exec_procpool, &exec_stealing, &exec_openmp, &exec_tbb, NULL,
+    &exec_serial, &exec_threadpool, &exec_procpool,        &exec_stealing,
+    &exec_openmp, &exec_tbb,        &exec_stealing_random, NULL,
 };
 
 const struct exec_ops *exec_find(const char *name)

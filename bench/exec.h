@@ -100,6 +100,7 @@ struct exec_ops {
      * "" if nothing did. Owned by x, valid until its next map() or destroy.
      */
     const char *(*last_error)(const struct exec *x);
+    int extra; /* 1: a variant run only when named, not part of "all" */
 };
 
 /* The registry (bench/exec.c): NULL-terminated, in display order. */

@@ -5,6 +5,9 @@
  * One ws_pool per executor, created with the library's defaults but for the
  * worker count (so workers are pinned one per core, WS_PIN_CORE, and an idle
  * pool sleeps). destroy() joins every worker: nothing stays behind.
+ * "stealing-random" is the same with WS_VICTIM_RANDOM instead of the
+ * nearest-first victim order, run only when named (--executors), so that
+ * the two policies can be compared.
  *
  *  run():   ws_run() of the root; the calling thread blocks until it is done.
  *  forkn(): [0, n) halved recursively; each upper half is a ws_spawn of a
@@ -33,7 +36,8 @@ struct exec {
     unsigned workers;
 };
 
-static int st_create(struct exec **out, const struct exec_config *cfg)
+static int st_create_policy(struct exec **out, const struct exec_config *cfg,
+                            enum ws_victim_policy victim)
 {
     struct ws_config wc = WS_CONFIG_INIT;
     struct exec *x;
@@ -42,6 +46,7 @@ static int st_create(struct exec **out, const struct exec_config *cfg)
     if (out == NULL)
         return -EINVAL;
     *out = NULL;
+    wc.victim = victim;
     wc.workers =
         cfg != NULL ? cfg->workers : 0; /* 0: one per core; above WS_MAX_WORKERS: -EINVAL */
     x = malloc(sizeof(*x));
@@ -55,6 +60,16 @@ static int st_create(struct exec **out, const struct exec_config *cfg)
     x->workers = ws_pool_workers(x->pool);
     *out = x;
     return 0;
+}
+
+static int st_create(struct exec **out, const struct exec_config *cfg)
+{
+    return st_create_policy(out, cfg, WS_VICTIM_NEAREST);
+}
+
+static int st_create_random(struct exec **out, const struct exec_config *cfg)
+{
+    return st_create_policy(out, cfg, WS_VICTIM_RANDOM);
 }
 
 static void st_destroy(struct exec *x)
@@ -336,6 +351,21 @@ const struct exec_ops exec_stealing = {
     .can_nest = 1,
     .processes = 0,
     .create = st_create,
+    .destroy = st_destroy,
+    .map = st_map,
+    .run = st_run,
+    .forkn = st_forkn,
+    .workers = st_workers,
+    .native = &st_native,
+    .last_error = NULL,
+};
+
+const struct exec_ops exec_stealing_random = {
+    .name = "stealing-random",
+    .can_nest = 1,
+    .processes = 0,
+    .extra = 1,
+    .create = st_create_random,
     .destroy = st_destroy,
     .map = st_map,
     .run = st_run,

@@ -15,6 +15,7 @@ extern "C" {
 #endif
 
 extern const struct exec_ops exec_stealing;
+extern const struct exec_ops exec_stealing_random; /* WS_VICTIM_RANDOM */
 
 /* The pool behind x, owned by x (valid until destroy), or NULL if x is NULL. Any thread. */
 ws_pool *exec_stealing_pool(struct exec *x);

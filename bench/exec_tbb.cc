@@ -256,4 +256,5 @@ extern "C" const struct exec_ops exec_tbb = {
     &tx_native, // native
     nullptr,    // child_cpu_ns
     nullptr,    // last_error
+    0,          // extra
 };

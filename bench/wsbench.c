@@ -83,6 +83,8 @@ static const struct suite_line suite_sched[] = {
     {"fib", "n:40", "serial,stealing", W_ONE_TWO},
     {"fib", "n:40/variant:gcc", "serial", W_ONE},
     {"nqueens", "n:12", "serial,stealing", W_ONE_TWO},
+    /* The victim policies side by side: nearest first against random. */
+    {"uts", "tree:T1", "stealing,stealing-random", W_CPU},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -150,7 +152,14 @@ struct options {
     int micro;
 };
 
-/* Adds a suite line's benchmarks that pass the --executors/--workloads filters. */
+/* Does list name name itself ("all" does not)? */
+static int list_names(const char *list, const char *name)
+{
+    return list != NULL && strcmp(list, "all") != 0 && list_has(list, name);
+}
+
+/* Adds a suite line's benchmarks that pass the --executors/--workloads filters;
+ * a variant executor only where the line or --executors names it. */
 static int add_line(const struct suite_line *l, const struct options *o)
 {
     const struct workload *w = workload_find(l->workload);
@@ -164,6 +173,9 @@ static int add_line(const struct suite_line *l, const struct options *o)
         const struct exec_ops *ops = exec_all[e];
         if (strcmp(ops->name, "serial") == 0 || !list_has(l->executors, ops->name) ||
             !list_has(o->executors, ops->name))
+            continue;
+        if (ops->extra && !o->quick && !list_names(l->executors, ops->name) &&
+            !list_names(o->executors, ops->name))
             continue;
         const unsigned *ws = o->workers ? o->workers : o->quick ? W_QUICK : l->workers_cpu;
         if (!o->quick && !o->workers && is_io_pool(ops) && strcmp(w->kind, "cpu") != 0)
@@ -628,7 +640,8 @@ static void usage(FILE *f)
             "usage: wsbench [options] [gbench flags]\n"
             "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
             "  --suite NAME         default (the README's), sched (libwsched's targets), micro\n"
-            "  --executors A,B      only these (serial threadpool procpool stealing openmp tbb)\n"
+            "  --executors A,B      only these (serial threadpool procpool stealing openmp tbb;\n"
+            "                       the variant stealing-random runs only when named)\n"
             "  --workloads A,B      only these (fib nqueens uts matmul sort sleep pipe socket file mixed)\n"
             "  --workers N,M        worker counts instead of the suite's sweep\n"
             "  --no-micro           leave out the scheduler microbenchmarks\n"

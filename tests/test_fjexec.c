@@ -286,6 +286,24 @@ static void test_executor(const struct exec_ops *o, int own_threads)
     test_cycles(own_threads);
 }
 
+/* The two stealing executors differ in the victim policy, and only there. */
+static void test_victim_policies(void)
+{
+    const struct exec_ops *both[] = {&exec_stealing, &exec_stealing_random};
+    const enum ws_victim_policy want[] = {WS_VICTIM_NEAREST, WS_VICTIM_RANDOM};
+    for (size_t i = 0; i < 2; i++) {
+        struct exec *x = NULL;
+        struct exec_config c = {.workers = 2};
+        REQUIRE(both[i]->create(&x, &c) == 0);
+        struct ws_pool_info info;
+        CHECK(ws_pool_info(exec_stealing_pool(x), &info) == 0);
+        CHECK(info.victim == want[i]);
+        CHECK(info.workers == 2);
+        both[i]->destroy(x);
+    }
+    CHECK(exec_stealing_random.extra == 1 && exec_stealing.extra == 0);
+}
+
 int main(void)
 {
     tpiece_runs = calloc(MAP_PIECES, sizeof(*tpiece_runs));
@@ -294,8 +312,11 @@ int main(void)
     CHECK_STREQ(exec_stealing.name, "stealing");
     CHECK_STREQ(exec_openmp.name, "openmp");
     CHECK_STREQ(exec_tbb.name, "tbb");
+    CHECK_STREQ(exec_stealing_random.name, "stealing-random");
 
     test_executor(&exec_stealing, 1);
+    test_executor(&exec_stealing_random, 1);
+    test_victim_policies();
     if (UNDER_TSAN) {
         printf("SKIP openmp/tbb under TSan: runtime not instrumented\n");
     } else {

@@ -81,6 +81,18 @@ checks=$((checks + 1))
 expect_text "$WORK/list.out" "fib/stealing/"
 expect_text "$WORK/list.out" "uts/procpool/"
 expect_text "$WORK/list.out" "/workers:"
+expect_text "$WORK/list.out" "fib/stealing-random/"
+
+# The variant executor runs only when named.
+run listdef --benchmark_list_tests
+checks=$((checks + 1))
+grep -q "stealing-random" "$WORK/listdef.out" && fail "the default suite runs stealing-random"
+run listvar --executors stealing-random --workloads uts --benchmark_list_tests
+expect_text "$WORK/listvar.out" "uts/stealing-random/tree:T3/workers:2"
+checks=$((checks + 1))
+grep -q "uts/stealing/" "$WORK/listvar.out" && fail "--executors stealing-random ran stealing"
+run listsched --suite sched --benchmark_list_tests
+expect_text "$WORK/listsched.out" "uts/stealing-random/tree:T1/workers:8"
 
 run json --quick --workloads fib --executors serial,stealing --out - \
     --benchmark_filter='fib/stealing' --benchmark_format=json
