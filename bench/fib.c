@@ -188,8 +188,11 @@ static int fib_run_flat(struct fib_state *s, const struct exec_ops *ops, struct 
 
 static int fib_prepare(void **state, const char *params, char *err, size_t errlen)
 {
+    static const char *const keys[] = {"n", "variant", NULL};
     uint64_t n = 30;
     char variant[16] = "twin";
+    if (wl_params_known("fib", params, keys, err, errlen) != 0)
+        return -EINVAL;
     if (param_u64(params, "n", 0, FIB_MAX_N, &n) < 0) {
         snprintf(err, errlen, "fib: n must be an integer in 0..%d", FIB_MAX_N);
         return -EINVAL;

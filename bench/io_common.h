@@ -40,14 +40,6 @@ static inline uint64_t wl_mix64(uint64_t x)
 }
 
 /*
- * 0 if every '/'-separated field of params is "key:value" with a key in
- * keys (NULL-terminated); else -EINVAL and err says "<wname>: ...", naming
- * the field and the keys it knows. NULL or "" params are fine.
- */
-int wl_params_known(const char *wname, const char *params, const char *const *keys, char *err,
-                    size_t errlen);
-
-/*
  * param_u64() with a default and a message: *out is dflt if key is absent,
  * the value if it lies in [lo, hi]; else -EINVAL and err says
  * "<wname>: <key>: want an integer in [lo, hi]".

@@ -223,7 +223,10 @@ static int nq_run_flat(struct nq_state *s, const struct exec_ops *ops, struct ex
 
 static int nq_prepare(void **state, const char *params, char *err, size_t errlen)
 {
+    static const char *const keys[] = {"n", NULL};
     uint64_t n = 12;
+    if (wl_params_known("nqueens", params, keys, err, errlen) != 0)
+        return -EINVAL;
     if (param_u64(params, "n", 1, NQ_MAX_N, &n) < 0) {
         snprintf(err, errlen, "nqueens: n must be an integer in 1..%d", NQ_MAX_N);
         return -EINVAL;

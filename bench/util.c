@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,5 +93,34 @@ int param_double(const char *params, const char *key, double lo, double hi, doub
     if (buf[0] == '\0' || errno != 0 || *end != '\0' || !isfinite(v) || v < lo || v > hi)
         return -EINVAL;
     *out = v;
+    return 0;
+}
+
+int wl_params_known(const char *wname, const char *params, const char *const *keys, char *err,
+                    size_t errlen)
+{
+    const char *p = params;
+
+    while (p != NULL && *p != '\0') {
+        const char *end = strchr(p, '/');
+        size_t flen = end ? (size_t)(end - p) : strlen(p);
+        const char *colon = memchr(p, ':', flen);
+        size_t klen = colon ? (size_t)(colon - p) : 0;
+        size_t k;
+
+        for (k = 0; colon != NULL && keys[k] != NULL; k++)
+            if (strlen(keys[k]) == klen && strncmp(p, keys[k], klen) == 0)
+                break;
+        if (colon == NULL || keys[k] == NULL) {
+            size_t len = (size_t)snprintf(err, errlen, "%s: unknown parameter '%.*s' (knows", wname,
+                                          (int)flen, p);
+            for (k = 0; keys[k] != NULL && len < errlen; k++)
+                len += (size_t)snprintf(err + len, errlen - len, " %s:", keys[k]);
+            if (len < errlen)
+                snprintf(err + len, errlen - len, ")");
+            return -EINVAL;
+        }
+        p = end ? end + 1 : NULL;
+    }
     return 0;
 }

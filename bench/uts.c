@@ -355,6 +355,9 @@ static int uts_prepare(void **state, const char *params, char *err, size_t errle
     int rt, rs, r;
     char *c;
 
+    static const char *const keys[] = {"tree", "spec", "max_nodes", NULL};
+    if (wl_params_known("uts", params, keys, err, errlen) != 0)
+        return -EINVAL;
     rt = param_str(params, "tree", tree, sizeof(tree));
     rs = param_str(params, "spec", spec, sizeof(spec));
     if (rt < 0 || rs < 0 || rt == rs) {

@@ -55,6 +55,14 @@ int param_u64(const char *params, const char *key, uint64_t lo, uint64_t hi, uin
 int param_double(const char *params, const char *key, double lo, double hi, double *out);
 int param_str(const char *params, const char *key, char *out, size_t outlen);
 
+/*
+ * 0 if every '/'-separated field of params is "key:value" with a key in
+ * keys (NULL-terminated); else -EINVAL and err says "<wname>: ...", naming
+ * the field and the keys it knows. NULL or "" params are fine.
+ */
+int wl_params_known(const char *wname, const char *params, const char *const *keys, char *err,
+                    size_t errlen);
+
 #ifdef __cplusplus
 }
 #endif

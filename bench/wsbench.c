@@ -150,7 +150,21 @@ struct options {
     const char *out;
     int report;
     int micro;
+    struct {
+        const struct workload *w;
+        const char *params;
+    } ovr[16]; /* --params W=P: P replaces the suite's parameters for W */
+    size_t novr;
 };
+
+/* The --params override for w, or NULL. */
+static const char *override_for(const struct options *o, const struct workload *w)
+{
+    for (size_t i = 0; i < o->novr; i++)
+        if (o->ovr[i].w == w)
+            return o->ovr[i].params;
+    return NULL;
+}
 
 /* Does list name name itself ("all" does not)? */
 static int list_names(const char *list, const char *name)
@@ -166,6 +180,8 @@ static int add_line(const struct suite_line *l, const struct options *o)
     if (w == NULL || !list_has(o->workloads, w->name))
         return 0;
     const char *params = o->quick ? w->params_quick : (l->params ? l->params : w->params_default);
+    if (override_for(o, w) != NULL)
+        params = override_for(o, w);
     if (list_has(l->executors, "serial") && list_has(o->executors, "serial") &&
         add_bm(w, NULL, params, 1) != 0)
         return -1;
@@ -201,9 +217,65 @@ static int build_suite(const struct options *o)
         }
         return 0;
     }
-    for (size_t i = 0; lines[i].workload != NULL; i++)
+    /* A workload with --params runs once, on its first line's executors;
+     * one the suite lacks, on all executors with the default sweep. */
+    const struct workload *done[16];
+    size_t ndone = 0;
+    for (size_t i = 0; lines[i].workload != NULL; i++) {
+        const struct workload *w = workload_find(lines[i].workload);
+        if (override_for(o, w) != NULL) {
+            int seen = 0;
+            for (size_t k = 0; k < ndone; k++)
+                seen |= done[k] == w;
+            if (seen)
+                continue;
+            done[ndone++] = w;
+        }
         if (add_line(&lines[i], o) != 0)
             return -1;
+    }
+    for (size_t i = 0; i < o->novr; i++) {
+        int seen = 0;
+        for (size_t k = 0; k < ndone; k++)
+            seen |= done[k] == o->ovr[i].w;
+        const struct workload *w = o->ovr[i].w;
+        struct suite_line l = {w->name, NULL, "all", strcmp(w->kind, "cpu") == 0 ? W_CPU : W_FJ_IO};
+        if (!seen && add_line(&l, o) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Parses "W=P" into o->ovr. 0, or -1 after saying why. */
+static int parse_override(const char *v, struct options *o)
+{
+    const char *eq = strchr(v, '=');
+    char name[64];
+    if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof(name) || eq[1] == '\0') {
+        fprintf(stderr, "wsbench: --params wants WORKLOAD=PARAMS, e.g. uts=tree:T2\n");
+        return -1;
+    }
+    snprintf(name, sizeof(name), "%.*s", (int)(eq - v), v);
+    const struct workload *w = workload_find(name);
+    if (w == NULL) {
+        fprintf(stderr, "wsbench: --params: unknown workload '%s'\n", name);
+        return -1;
+    }
+    if (strlen(eq + 1) >= sizeof(((struct bm *)0)->params)) {
+        fprintf(stderr, "wsbench: --params: parameters for %s too long\n", name);
+        return -1;
+    }
+    if (override_for(o, w) != NULL) {
+        fprintf(stderr, "wsbench: --params: %s given twice\n", name);
+        return -1;
+    }
+    if (o->novr == sizeof(o->ovr) / sizeof(o->ovr[0])) {
+        fprintf(stderr, "wsbench: --params: too many\n");
+        return -1;
+    }
+    o->ovr[o->novr].w = w;
+    o->ovr[o->novr].params = eq + 1;
+    o->novr++;
     return 0;
 }
 
@@ -644,6 +716,9 @@ static void usage(FILE *f)
             "                       the variant stealing-random runs only when named)\n"
             "  --workloads A,B      only these (fib nqueens uts matmul sort sleep pipe socket file mixed)\n"
             "  --workers N,M        worker counts instead of the suite's sweep\n"
+            "  --params W=P         parameters P for workload W instead of the suite's, e.g.\n"
+            "                       uts=tree:T2, uts=spec:-t_1_-a_3_-d_10_-b_4_-r_19 (UTS's own\n"
+            "                       arguments, '_' for space), sleep=tasks:500/us:200; repeatable\n"
             "  --no-micro           leave out the scheduler microbenchmarks\n"
             "  --out DIR            results directory (default results/<date>_<commit>); '-': none\n"
             "  --no-report          do not run wsreport on the results\n"
@@ -713,14 +788,18 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->workloads = v;
         else if (v != NULL && strcmp(a, "--out") == 0 && (i++, 1))
             o->out = v;
+        else if (v != NULL && strcmp(a, "--params") == 0 && (i++, 1)) {
+            if (parse_override(v, o) != 0)
+                return -1;
+        }
         else if (v != NULL && strcmp(a, "--workers") == 0 && (i++, 1)) {
             if (parse_workers(v, o) != 0) {
                 fprintf(stderr, "wsbench: --workers wants positive counts like 1,2,4\n");
                 return -1;
             }
         } else {
-            static const char *const valued[] = {"--suite", "--executors", "--workloads",
-                                                 "--out", "--workers"};
+            static const char *const valued[] = {"--suite",   "--executors", "--workloads",
+                                                 "--out",     "--workers",   "--params"};
             int wants = 0;
             for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
                 wants |= strcmp(a, valued[k]) == 0;
@@ -826,6 +905,22 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
 
     if (build_suite(&o) != 0)
         return 2;
+    /* Bad --params are bad arguments: prepare them now (the state is kept
+     * for the run), and refuse them before anything runs. */
+    for (size_t i = 0; i < o.novr && !listing; i++) {
+        struct bm b = {.w = o.ovr[i].w};
+        char err[256] = "";
+        void *state;
+        if (!list_has(o.workloads, b.w->name))
+            continue;
+        snprintf(b.params, sizeof(b.params), "%s", o.ovr[i].params);
+        if (get_state(&b, &state, err, sizeof(err)) != 0) {
+            fprintf(stderr, "wsbench: --params %s=%s: %s\n", b.w->name, b.params, err);
+            usage(stderr);
+            release_states();
+            return 2;
+        }
+    }
     struct bench_def *defs = *defs_out = calloc(g_nbms + 8, sizeof(*defs));
     if (defs == NULL || hist_create(&g_latency, LATENCY_MAX_NS) != 0)
         return 2;

@@ -68,6 +68,12 @@ bad reps_zero "'--benchmark_repetitions=0'" --benchmark_repetitions=0
 bad reps_abc "'--benchmark_repetitions=abc'" --benchmark_repetitions=abc
 bad min_time "'--benchmark_min_time=-1'" --benchmark_min_time=-1
 bad format "'--benchmark_format=yaml'" --benchmark_format=yaml
+bad params_noeq "--params wants WORKLOAD=PARAMS" --params uts
+bad params_none "--params wants a value" --params
+bad params_wl "--params: unknown workload 'nope'" --params nope=n:1
+bad params_twice "--params: uts given twice" --params uts=tree:T1 --params uts=tree:T2
+bad params_value "--params uts=tree:T9: uts:" --workloads uts --params uts=tree:T9
+bad params_key "--params fib=m:3: fib:" --workloads fib --params fib=m:3
 
 run help --help
 checks=$((checks + 1))
@@ -102,6 +108,15 @@ expect_text "$WORK/json.out" '"benchmarks": ['
 expect_text "$WORK/json.out" '"name": "fib/stealing/'
 checks=$((checks + 1))
 grep -q '"name": "fib/serial/' "$WORK/json.out" && fail "--benchmark_filter let fib/serial run"
+
+# --- 2b. --params: any UTS tree from the command line ------------------------
+run spec --workloads uts --executors serial,stealing --workers 2 --no-micro --out - \
+    --params uts=spec:-t_1_-a_3_-d_5_-b_4_-r_19 --benchmark_repetitions=1 --benchmark_min_time=0.01
+checks=$((checks + 1))
+[ "$rc" -eq 0 ] || fail "a --params run: exit status $rc"
+expect_text "$WORK/spec.err" "uts/stealing/spec:-t_1_-a_3_-d_5_-b_4_-r_19/workers:2:"
+checks=$((checks + 1))
+grep -q "tree:T" "$WORK/spec.out" "$WORK/spec.err" && fail "--params uts= still ran the suite's trees"
 
 # --- 3. A small run writes its results directory ---------------------------
 run small --quick --workloads fib,nqueens --executors serial,stealing,threadpool \
