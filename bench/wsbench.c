@@ -606,7 +606,10 @@ static void git_commit(char *out, size_t cap)
         snprintf(out, cap, "unknown");
         return;
     }
-    run_line("git status --porcelain --untracked-files=no 2>/dev/null | head -c1", dirty, sizeof(dirty));
+    /* Dirty if any tracked file but results/ (runs land there) has changed. */
+    run_line("git status --porcelain --untracked-files=no -- ':/' ':(top,exclude)results' "
+             "2>/dev/null | head -c1",
+             dirty, sizeof(dirty));
     if (dirty[0] != '\0')
         strncat(out, "-dirty", cap - strlen(out) - 1);
 }
@@ -655,11 +658,13 @@ static void topology_text(char *out, size_t cap)
     hwloc_topology_destroy(t);
 }
 
+static time_t g_started; /* when write_context() wrote the date */
+
 static int write_context(const char *dir, int argc, char **argv)
 {
     char path[PATH_MAX], commit[64], model[256], topo[2048], date[32];
     struct utsname u;
-    time_t now = time(NULL);
+    time_t now = g_started = time(NULL);
     strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
     git_commit(commit, sizeof(commit));
     cpu_model(model, sizeof(model));
@@ -687,6 +692,20 @@ static int write_context(const char *dir, int argc, char **argv)
     bench_add_context("versions", WSBENCH_VERSIONS);
     bench_add_context("topology", topo);
     return 0;
+}
+
+/* Adds when the run finished and how long it took to dir's context.txt. */
+static void finish_context(const char *dir)
+{
+    char path[PATH_MAX], date[32];
+    time_t now = time(NULL);
+    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S%z", localtime(&now));
+    snprintf(path, sizeof(path), "%s/context.txt", dir);
+    FILE *f = fopen(path, "a");
+    if (f == NULL)
+        return;
+    fprintf(f, "finished: %s\nwall_seconds: %lld\n", date, (long long)(now - g_started));
+    fclose(f);
 }
 
 static int mkdir_p(const char *dir)
@@ -840,6 +859,14 @@ static void default_out(char *out, size_t cap)
     snprintf(out, cap, "results/%s_%s", date, commit);
 }
 
+/* Is this the whole default suite, unfiltered: a run results/README.md may show? */
+static int full_default(const struct options *o, int argc0, char **argv0)
+{
+    return strcmp(o->suite, "default") == 0 && !o->quick && o->executors == NULL &&
+           o->workloads == NULL && o->workers == NULL && o->novr == 0 && o->micro &&
+           !has_flag(argc0, argv0, "--benchmark_filter");
+}
+
 /* Runs wsreport on dir; index: also rewrite results/README.md from it. */
 static void run_report(const char *argv0, const char *dir, int index)
 {
@@ -989,11 +1016,12 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     }
     if (write_out) {
         char path[PATH_MAX];
+        finish_context(o.out);
         snprintf(path, sizeof(path), "%s/results.csv", o.out);
         if (write_csv(path) == 0)
             fprintf(stderr, "wsbench: %zu results in %s\n", g_nrows, path);
         if (o.report)
-            run_report(argv0[0], o.out, o.out == outbuf);
+            run_report(argv0[0], o.out, o.out == outbuf && full_default(&o, argc0, argv0));
     }
     if (g_errors != 0 || sum.errors != 0) {
         fprintf(stderr, "wsbench: %zu run(s) failed; see the errors above\n",

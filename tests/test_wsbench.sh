@@ -130,10 +130,24 @@ done
 expect_text "$WORK/results/results.csv" "fib/stealing/"
 expect_text "$WORK/results/results.csv" "nqueens/threadpool/"
 expect_text "$WORK/results/command.txt" "--workloads fib,nqueens"
+expect_text "$WORK/results/context.txt" "wall_seconds: "
 checks=$((checks + 1))
 # The error column (the last) is empty on every row: every answer was right.
 awk -F, 'NR > 1 && $NF != "" { bad = 1 } END { exit bad }' "$WORK/results/results.csv" ||
     fail "a run in results.csv has an error"
+
+# --- 4. The default directory: a partial run leaves results/README.md be ----
+mkdir -p "$WORK/cwd"
+(cd "$WORK/cwd" && timeout 120 "$WSBENCH" --quick --workloads fib --executors serial,stealing \
+    </dev/null >"$WORK/cwd.out" 2>"$WORK/cwd.err")
+rc=$?
+checks=$((checks + 1))
+[ "$rc" -eq 0 ] || fail "a --quick run into the default directory: exit status $rc"
+checks=$((checks + 1))
+ls "$WORK/cwd/results"/*/results.csv >/dev/null 2>&1 ||
+    fail "no results/<date>_<commit>/results.csv under the working directory"
+checks=$((checks + 1))
+[ -e "$WORK/cwd/results/README.md" ] && fail "a partial run rewrote results/README.md"
 
 echo "test_wsbench: $checks checks, $fails failed"
 [ "$fails" -eq 0 ]
