@@ -227,22 +227,19 @@ static int fib_run(void *state, const struct exec_ops *ops, struct exec *x, stru
     if (!ops->can_nest)
         return fib_run_flat(s, ops, x, run);
     int64_t got;
+    int err;
     if (ops->native != NULL && ops->native->fib != NULL) {
-        got = ops->native->fib(x, s->n);
-        if (got < 0) {
-            snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %s", s->n, ops->name,
-                     strerror((int)-got));
-            return (int)got;
-        }
+        got = ops->native->fib(x, s->n); /* or a negative errno */
+        err = got < 0 ? (int)got : 0;
     } else {
         struct fib_fj root = {ops, s->n, 0};
-        int err = ops->run(x, fib_fj_node, &root);
-        if (err != 0) {
-            snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %s", s->n, ops->name,
-                     strerror(-err));
-            return err;
-        }
+        err = ops->run(x, fib_fj_node, &root);
         got = root.result;
+    }
+    if (err != 0) {
+        snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %s", s->n, ops->name,
+                 strerror(-err));
+        return err;
     }
     run->tasks = s->spawns;
     return fib_check(s, ops->name, got, run);

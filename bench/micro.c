@@ -94,18 +94,26 @@ static void probe_root(ws_worker *w, void *arg)
     r->latency_ns = start - p.t_spawn;
 }
 
-static void bm_probe(bench_state *s, int sleep_first)
+/* A 2-worker pool, or NULL after failing the benchmark with the reason. */
+static ws_pool *micro_pool(bench_state *s)
 {
     struct ws_config c = WS_CONFIG_INIT;
     c.workers = 2;
     ws_pool *pool;
     int err = ws_pool_create(&pool, &c);
-    if (err != 0) {
-        bench_skip_with_error(s, ws_strerror(err));
-        while (bench_keep_running(s))
-            ;
+    if (err == 0)
+        return pool;
+    bench_skip_with_error(s, ws_strerror(err));
+    while (bench_keep_running(s))
+        ;
+    return NULL;
+}
+
+static void bm_probe(bench_state *s, int sleep_first)
+{
+    ws_pool *pool = micro_pool(s);
+    if (pool == NULL)
         return;
-    }
     int64_t not_stolen = 0;
     while (bench_keep_running(s)) {
         struct probe_root r = {.sleep_first = sleep_first};
@@ -151,23 +159,16 @@ static void job_probe_run(ws_worker *w, void *arg)
 static void bm_wake_submit(bench_state *s, void *user)
 {
     (void)user;
-    struct ws_config c = WS_CONFIG_INIT;
-    c.workers = 2;
-    ws_pool *pool;
-    int err = ws_pool_create(&pool, &c);
-    if (err != 0) {
-        bench_skip_with_error(s, ws_strerror(err));
-        while (bench_keep_running(s))
-            ;
+    ws_pool *pool = micro_pool(s);
+    if (pool == NULL)
         return;
-    }
     while (bench_keep_running(s)) {
         struct job_probe jp;
         ws_job *job;
         atomic_init(&jp.t_start, 0);
         sleep_ns(MICRO_ASLEEP_NS); /* every worker goes to sleep */
         uint64_t t0 = now_ns();
-        err = ws_submit(pool, &job, job_probe_run, &jp);
+        int err = ws_submit(pool, &job, job_probe_run, &jp);
         if (err != 0) {
             bench_skip_with_error(s, ws_strerror(err));
             break;

@@ -257,22 +257,19 @@ static int nq_run(void *state, const struct exec_ops *ops, struct exec *x, struc
     if (!ops->can_nest)
         return nq_run_flat(s, ops, x, run);
     int64_t got;
+    int err;
     if (ops->native != NULL && ops->native->nqueens != NULL) {
-        got = ops->native->nqueens(x, s->n);
-        if (got < 0) {
-            snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: %s", s->n, ops->name,
-                     strerror((int)-got));
-            return (int)got;
-        }
+        got = ops->native->nqueens(x, s->n); /* or a negative errno */
+        err = got < 0 ? (int)got : 0;
     } else {
         struct nq_fj root = {.ops = ops, .n = s->n, .row = 0};
-        int err = ops->run(x, nq_fj_node, &root);
-        if (err != 0) {
-            snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: %s", s->n, ops->name,
-                     strerror(-err));
-            return err;
-        }
+        err = ops->run(x, nq_fj_node, &root);
         got = root.count;
+    }
+    if (err != 0) {
+        snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: %s", s->n, ops->name,
+                 strerror(-err));
+        return err;
     }
     run->tasks = s->tasks;
     return nq_check(s, ops->name, got, run);

@@ -179,9 +179,9 @@ static int add_line(const struct suite_line *l, const struct options *o)
     const struct workload *w = workload_find(l->workload);
     if (w == NULL || !list_has(o->workloads, w->name))
         return 0;
-    const char *params = o->quick ? w->params_quick : (l->params ? l->params : w->params_default);
-    if (override_for(o, w) != NULL)
-        params = override_for(o, w);
+    const char *params = override_for(o, w);
+    if (params == NULL)
+        params = o->quick ? w->params_quick : (l->params ? l->params : w->params_default);
     if (list_has(l->executors, "serial") && list_has(o->executors, "serial") &&
         add_bm(w, NULL, params, 1) != 0)
         return -1;
@@ -219,28 +219,21 @@ static int build_suite(const struct options *o)
     }
     /* A workload with --params runs once, on its first line's executors;
      * one the suite lacks, on all executors with the default sweep. */
-    const struct workload *done[16];
-    size_t ndone = 0;
+    int done[sizeof(o->ovr) / sizeof(o->ovr[0])] = {0}; /* per override: has run */
     for (size_t i = 0; lines[i].workload != NULL; i++) {
         const struct workload *w = workload_find(lines[i].workload);
-        if (override_for(o, w) != NULL) {
-            int seen = 0;
-            for (size_t k = 0; k < ndone; k++)
-                seen |= done[k] == w;
-            if (seen)
-                continue;
-            done[ndone++] = w;
-        }
+        size_t k = 0;
+        while (k < o->novr && o->ovr[k].w != w)
+            k++;
+        if (k < o->novr && done[k]++)
+            continue;
         if (add_line(&lines[i], o) != 0)
             return -1;
     }
-    for (size_t i = 0; i < o->novr; i++) {
-        int seen = 0;
-        for (size_t k = 0; k < ndone; k++)
-            seen |= done[k] == o->ovr[i].w;
-        const struct workload *w = o->ovr[i].w;
+    for (size_t k = 0; k < o->novr; k++) {
+        const struct workload *w = o->ovr[k].w;
         struct suite_line l = {w->name, NULL, "all", strcmp(w->kind, "cpu") == 0 ? W_CPU : W_FJ_IO};
-        if (!seen && add_line(&l, o) != 0)
+        if (!done[k] && add_line(&l, o) != 0)
             return -1;
     }
     return 0;
