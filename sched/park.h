@@ -37,6 +37,8 @@ void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), vo
 
 /* Wakes one sleeping worker, if any. Call after making work visible. */
 void ws__wake_one(struct ws_pool *p);
+/* The same, when the work was made visible by a seq_cst read-modify-write. */
+void ws__wake_one_after_rmw(struct ws_pool *p);
 /* Wakes worker w whether or not it is in the sleeper set (it may be about to wait). */
 void ws__wake_worker(struct ws_worker *w);
 /* Wakes every worker (shutdown). */

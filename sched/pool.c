@@ -13,6 +13,7 @@
  *  [B3] acquire load of go (worker.c); pairs with [B4]
  *  [B4] release store of go; pin_error and the victim order are visible
  */
+#include <assert.h>
 #include <errno.h>
 #include <sched.h>
 #include <signal.h>
@@ -74,11 +75,11 @@ void ws__pool_free(struct ws_pool *p)
     if (p->workers != NULL) {
         for (unsigned i = 0; i < p->nworkers; i++) {
             ws__deque_destroy(&p->workers[i].dq);
+            ws__rootq_destroy(&p->workers[i].rq);
             ws__free_arena(&p->workers[i]);
         }
         free(p->workers);
     }
-    ws__inject_destroy(&p->inject);
     ws__sleepers_destroy(&p->sleepers);
     ws__topo_destroy(&p->topo);
     free(p);
@@ -142,24 +143,18 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
         w->id = i;
         w->rng = ws__splitmix(&seed) | 1;
         ck_ec32_init(&w->park, 0);
+        ws__inbox_init(&w->inbox);
         if ((err = ws__deque_init(&w->dq, log2, c->deque_max_log2 ? c->deque_max_log2 : 32,
-                                  i)) != 0) {
-            for (unsigned j = 0; j < i; j++)
-                ws__deque_destroy(&p->workers[j].dq);
-            free(p->workers);
-            p->workers = NULL;
-            return err;
-        }
+                                  i)) != 0 ||
+            (err = ws__rootq_init(&w->rq, c->inject_log2 ? c->inject_log2
+                                                         : WS__DEFAULT_INJECT_LOG2)) != 0)
+            return err; /* the caller's ws__pool_free() frees what was made: the rest is zero */
     }
-    if ((err = ws__inject_init(&p->inject, c->inject_log2 ? c->inject_log2
-                                                          : WS__DEFAULT_INJECT_LOG2)) != 0)
-        return err;
     if ((err = ws__sleepers_init(&p->sleepers, n)) != 0)
         return err;
     atomic_init(&p->searching, 0);
-    atomic_init(&p->stopping, 0);
-    atomic_init(&p->pending, 0);
-    atomic_init(&p->users, 0);
+    atomic_init(&p->gate, 0);
+    atomic_init(&p->exit, 0);
     atomic_init(&p->started, 0);
     atomic_init(&p->go, 0);
     ck_ec32_init(&p->ext, 0);
@@ -199,6 +194,7 @@ int ws__pool_alloc(struct ws_pool **out, const struct ws_config *c)
     p->pin = c->pin == WS_PIN_DEFAULT ? WS_PIN_CORE : c->pin;
     p->victim = c->victim == WS_VICTIM_DEFAULT ? WS_VICTIM_NEAREST : c->victim;
     p->spin_rounds = c->spin_rounds ? c->spin_rounds : WS__DEFAULT_SPIN_ROUNDS;
+    p->nest_reserve = (c->stack_size ? c->stack_size : WS__DEFAULT_STACK) / 4;
     if ((err = ws__pool_init(p, c)) != 0) {
         ws__pool_free(p);
         return err;
@@ -236,38 +232,26 @@ int ws_pool_create(ws_pool **out, const struct ws_config *cfg)
     return 0;
 }
 
-/* Waits until pending is zero; woken by each completion ([J3] in job.c). */
-static void ws__wait_pending(struct ws_pool *p)
-{
-    for (;;) {
-        uint32_t v = ck_ec32_value(&p->ext);
-        /* acquire: pairs with [J3]; the finished jobs' effects are visible. */
-        if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0)
-            return;
-        ck_ec32_wait(&p->ext, &ws__ec_mode, v, NULL);
-    }
-}
-
 int ws_pool_destroy(ws_pool *p)
 {
     if (p == NULL)
         return 0;
     if (ws__self != NULL && ws__self->pool == p)
         return -EDEADLK;
-    ws__wait_pending(p);
-    /* [U1] seq_cst: pairs with [U2] in job.c: a caller entering now either
-     * sees stopping or is counted in users before we read it. */
-    atomic_store_explicit(&p->stopping, 1, memory_order_seq_cst);
-    /* Callers on their way out touch the pool for a few more instructions
-     * and wake nobody when they leave; wait them out. */
-    /* seq_cst, after [U1]: pairs with [U2] and the decrement in ws__leave(). */
-    while (atomic_load_explicit(&p->users, memory_order_seq_cst) != 0)
-        sched_yield();
-    ws__wait_pending(p); /* jobs submitted just before stopping was set */
+    /* Admission stops here; every admitted frame runs, then the count is 0. */
+    ws__gate_close_and_wait(p);
+    /* [E0] release: pairs with [E1] in worker.c (no data rides on it: the
+     * pool is idle; pthread_join orders the workers' last accesses before
+     * the frees below). ws__wake_all's fence orders it before the wake-ups,
+     * and a parking worker's ready() looks at it after its own fence. */
+    atomic_store_explicit(&p->exit, 1, memory_order_release);
     ws__wake_all(p);
     for (unsigned i = 0; i < p->nworkers; i++)
         pthread_join(p->workers[i].thread, NULL);
-    ws__inject_drain(p);
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        assert(!ws__inbox_nonempty(&p->workers[i].inbox) &&
+               !ws__rootq_nonempty(&p->workers[i].rq) && "a frame left behind at destroy");
+    }
     ws__pool_free(p);
     return 0;
 }

@@ -56,6 +56,7 @@ struct ws_worker {
     struct ws__gframe *free_frames;
     void *slabs;             /* arena blocks, freed with the pool */
     pthread_t thread;
+    uintptr_t stack_lo;      /* lowest usable address of the worker's stack, or 0 */
     int bind_err;            /* 0 or the negative errno of this worker's bind */
 
     /* Woken through this; written by wakers. */
@@ -63,6 +64,11 @@ struct ws_worker {
 
     /* Written by the owner, read by ws_pool_stats(). */
     alignas(WS__LINE) struct ws__stats stats;
+
+    /* Entry from outside (inject.c): the inbox is written by submitters and
+     * takers, rq.top by consumers, rq.bottom and rq.buf by the owner. */
+    alignas(WS__LINE) struct ws__inbox inbox;
+    struct ws__rootq rq; /* its fields are on lines of their own */
 };
 
 _Static_assert(offsetof(struct ws_worker, dq) == 0, "fast path casts the worker to its deque");
@@ -74,18 +80,20 @@ struct ws_pool {
     unsigned spin_rounds;
     enum ws_victim_policy victim;
     enum ws_pin_policy pin;
+    size_t nest_reserve;       /* stack bytes a wait keeps free before it runs other work */
     struct ws__topo topo;
-    struct ws__inject inject;
     struct ws__sleepers sleepers;
+    const struct ws__hooks *hooks; /* test hooks (inject.h); NULL in normal use */
 
     alignas(WS__LINE) _Atomic uint32_t searching; /* workers looking for work */
 
-    alignas(WS__LINE) _Atomic uint32_t stopping;  /* destroy has begun */
-    _Atomic uint64_t pending;                     /* roots and jobs not yet finished */
-    _Atomic uint32_t users;                       /* outside calls still touching the pool */
+    /* Admission and the count of unfinished frames (job.c). */
+    alignas(WS__LINE) _Atomic uint32_t gate;
+
+    alignas(WS__LINE) _Atomic uint32_t exit;      /* destroy: the workers leave */
     _Atomic uint32_t started;                     /* workers past their start-up */
     _Atomic uint32_t go;                          /* 1: run; 2: start-up failed, exit */
-    struct ck_ec32 ext;                           /* outside threads wait here */
+    struct ck_ec32 ext;                           /* start-up handshake */
 
     int pin_error;
     char pin_message[160];
@@ -103,19 +111,20 @@ extern _Thread_local struct ws_worker *ws__self;
 void *ws__worker_main(void *arg);
 /* Runs a stolen task and signals its completion to the owner. */
 void ws__run_stolen(struct ws_worker *w, ws_task *x);
-/* One pass over the injection queue and the victims; a task to run or NULL.
- * *root is set if it came from the injection queue. */
+/* One pass over the root queues, the inboxes and the victims; a task to
+ * run or NULL. *root is set if it is a frame from outside (ws__run_found
+ * runs it and drops its count). */
 ws_task *ws__find_work(struct ws_worker *w, bool allow_inject, bool *root);
 /* Runs what ws__find_work() returned. */
 void ws__run_found(struct ws_worker *w, ws_task *x, bool root);
 /* Helps (runs other work) until done(arg) holds; sleeps when there is none. */
 void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg);
-/* Is public or injected work visible anywhere? (A hint.) */
+/* Is public or queued work visible anywhere? (A hint.) */
 bool ws__work_visible(struct ws_pool *p);
 
-/* job.c: the body of a root task or job, as it sits in the injection queue. */
-void ws__root_run(struct ws_worker *w, ws_task *t);
-/* job.c: drops the queue's references to jobs their waiters ran (destroy). */
-void ws__inject_drain(struct ws_pool *p);
+/* job.c: admission (see the top of job.c). */
+void ws__gate_leave(struct ws_pool *p, uint32_t n);
+bool ws__gate_busy(struct ws_pool *p);
+void ws__gate_close_and_wait(struct ws_pool *p);
 
 #endif /* WS_POOL_H */

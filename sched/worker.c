@@ -30,6 +30,8 @@
 #include <ck_backoff.h>
 
 #include <assert.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "pool.h"
@@ -58,10 +60,32 @@ static uint32_t ws__rand(struct ws_worker *w)
     return (uint32_t)((x * 2685821657736338717ull) >> 32);
 }
 
-static bool ws__stopping(struct ws_pool *p)
+static bool ws__exiting(struct ws_pool *p)
 {
-    /* acquire: pairs with [U1], the seq_cst store in ws_pool_destroy(). */
-    return atomic_load_explicit(&p->stopping, memory_order_acquire) != 0;
+    /* [E1] acquire: pairs with [E0] in ws_pool_destroy(). */
+    return atomic_load_explicit(&p->exit, memory_order_acquire) != 0;
+}
+
+/* Bytes left on the worker's stack below the caller's frame (SIZE_MAX if
+ * unknown). */
+static size_t ws__stack_left(struct ws_worker *w)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    return w->stack_lo != 0 && sp > w->stack_lo ? sp - w->stack_lo : SIZE_MAX;
+}
+
+/* May a waiter run other work on top of its stack? Only while a quarter of
+ * the stack is left (see sched/README.md, "How deep helping goes"). */
+static bool ws__may_nest(struct ws_worker *w)
+{
+    return ws__stack_left(w) >= w->pool->nest_reserve;
+}
+
+/* May it run any work, not only its thief's? Also only while fewer than
+ * WS__WAIT_NEST_MAX such waits are nested. */
+static bool ws__may_nest_any(struct ws_worker *w)
+{
+    return w->wait_depth <= WS__WAIT_NEST_MAX && ws__may_nest(w);
 }
 
 /* ------------------------------------------------------------------ */
@@ -223,10 +247,37 @@ static ws_task *ws__steal_round(struct ws_worker *w)
     return NULL;
 }
 
+/* Frames from outside: this worker's root queue, then every inbox (its own
+ * first) and the other workers' root queues. */
+static ws_task *ws__find_root(struct ws_worker *w)
+{
+    struct ws_pool *p = w->pool;
+    if (!ws__gate_busy(p))
+        return NULL; /* nothing admitted and unfinished: nothing queued */
+    ws_task *x = ws__rootq_pop(&w->rq);
+    if (x != NULL)
+        return x;
+    unsigned n = p->nworkers;
+    for (unsigned k = 0, i = w->id; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+        struct ws_worker *v = &p->workers[i];
+        ws_task *chain = ws__inbox_take(&v->inbox);
+        if (chain != NULL) {
+            bool more;
+            x = ws__rootq_transfer_owner(&w->rq, chain, &w->inbox, p->hooks, &more);
+            if (more)
+                ws__wake_one(p); /* the rest is in our root queue: share it */
+            return x;
+        }
+        if (v != w && (x = ws__rootq_pop(&v->rq)) != NULL)
+            return x;
+    }
+    return NULL;
+}
+
 ws_task *ws__find_work(struct ws_worker *w, bool allow_inject, bool *root)
 {
     if (allow_inject) {
-        ws_task *r = ws__inject_pop(&w->pool->inject);
+        ws_task *r = ws__find_root(w);
         if (r != NULL) {
             *root = true;
             return r;
@@ -257,8 +308,11 @@ void ws__run_stolen(struct ws_worker *w, ws_task *x)
 void ws__run_found(struct ws_worker *w, ws_task *x, bool root)
 {
     if (root) {
+        struct ws_pool *p = w->pool;
         ws__stat_add(&w->stats.injected, 1);
-        x->ws__fn(w, x); /* ws__root_run: signals its own completion */
+        /* A root signals its own completion; a posted task may free x. */
+        x->ws__fn(w, x);
+        ws__gate_leave(p, 1); /* the frame's count ([G2] in job.c) */
     } else {
         ws__run_stolen(w, x);
     }
@@ -266,24 +320,38 @@ void ws__run_found(struct ws_worker *w, ws_task *x, bool root)
 
 bool ws__work_visible(struct ws_pool *p)
 {
-    if (ws__inject_nonempty(&p->inject))
-        return true;
-    for (unsigned i = 0; i < p->nworkers; i++)
-        if (ws__deque_has_public(&p->workers[i].dq))
+    /* Every queued frame, and every public task (which belongs to a
+     * running frame), is counted in the gate ([G1] is seq_cst: a sleeper's
+     * look after its fence sees the count if it could see the push). */
+    if (!ws__gate_busy(p))
+        return false;
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        struct ws_worker *v = &p->workers[i];
+        if (ws__inbox_nonempty(&v->inbox) || ws__rootq_nonempty(&v->rq) ||
+            ws__deque_has_public(&v->dq))
             return true;
+    }
     return false;
 }
 
 /* ------------------------------------------------------------------ */
 /* Waiting                                                            */
 
+/* Should a waiter for stolen t stay awake? Only for what it may take:
+ * t done, work to leapfrog, or (if it may nest) any work. */
 static bool ws__stolen_ready(struct ws_worker *w, void *arg)
 {
     ws_task *t = arg;
     /* acquire: as [W1]. */
-    if (atomic_load_explicit(&t->ws__state, memory_order_acquire) & WS__ST_DONE)
+    uint64_t s = atomic_load_explicit(&t->ws__state, memory_order_acquire);
+    if (s & WS__ST_DONE)
         return true;
-    return ws__work_visible(w->pool);
+    if (!ws__may_nest(w))
+        return false;
+    unsigned thief = (unsigned)((s & WS__ST_THIEF_MASK) >> WS__ST_THIEF_SHIFT);
+    if (thief != 0 && ws__deque_has_public(&w->pool->workers[thief - 1].dq))
+        return true;
+    return w->wait_depth <= WS__WAIT_NEST_MAX && ws__work_visible(w->pool);
 }
 
 static void ws__wait_stolen(struct ws_worker *w, ws_task *t)
@@ -300,12 +368,13 @@ static void ws__wait_stolen(struct ws_worker *w, ws_task *t)
             break;
         unsigned thief = (unsigned)((s & WS__ST_THIEF_MASK) >> WS__ST_THIEF_SHIFT);
         ws_task *x = NULL;
-        if (thief != 0) {
+        bool nest = ws__may_nest(w);
+        if (thief != 0 && nest) {
             x = ws__try_steal(w, &p->workers[thief - 1]);
             if (x != NULL)
                 ws__stat_add(&w->stats.leapfrogs, 1);
         }
-        if (x == NULL && w->wait_depth <= WS__WAIT_NEST_MAX)
+        if (x == NULL && nest && w->wait_depth <= WS__WAIT_NEST_MAX)
             x = ws__steal_round(w);
         if (x != NULL) {
             if (t0 != 0) {
@@ -341,10 +410,11 @@ struct ws__help {
     void *arg;
 };
 
+/* Should a helper stay awake? Only for what it may take (as above). */
 static bool ws__help_ready(struct ws_worker *w, void *arg)
 {
     struct ws__help *h = arg;
-    return h->done(h->arg) || ws__stopping(w->pool) || ws__work_visible(w->pool);
+    return h->done(h->arg) || (ws__may_nest_any(w) && ws__work_visible(w->pool));
 }
 
 void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg)
@@ -356,7 +426,7 @@ void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg)
     w->wait_depth++;
     while (!done(arg)) {
         bool root = false;
-        ws_task *x = w->wait_depth <= WS__WAIT_NEST_MAX ? ws__find_work(w, true, &root) : NULL;
+        ws_task *x = ws__may_nest_any(w) ? ws__find_work(w, true, &root) : NULL;
         if (x != NULL) {
             ws__run_found(w, x, root);
             idle = 0;
@@ -378,7 +448,7 @@ void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg)
 static bool ws__idle_ready(struct ws_worker *w, void *arg)
 {
     (void)arg;
-    return ws__stopping(w->pool) || ws__work_visible(w->pool);
+    return ws__exiting(w->pool) || ws__work_visible(w->pool);
 }
 
 static void ws__idle_loop(struct ws_worker *w)
@@ -394,7 +464,7 @@ static void ws__idle_loop(struct ws_worker *w)
         bool root = false;
         unsigned rounds = 0;
         ck_backoff_t bo = WS__BACKOFF_MIN;
-        while (!ws__stopping(p)) {
+        while (!ws__exiting(p)) {
             x = ws__find_work(w, true, &root);
             if (x != NULL)
                 break;
@@ -424,11 +494,27 @@ static void ws__idle_loop(struct ws_worker *w)
     }
 }
 
+/* The lowest address of this thread's stack that a frame may use (above
+ * the guard), or 0 if pthread cannot say. */
+static uintptr_t ws__stack_low(void)
+{
+    pthread_attr_t a;
+    void *lo;
+    size_t size, guard = 0;
+    if (pthread_getattr_np(pthread_self(), &a) != 0)
+        return 0;
+    int err = pthread_attr_getstack(&a, &lo, &size);
+    pthread_attr_getguardsize(&a, &guard);
+    pthread_attr_destroy(&a);
+    return err == 0 ? (uintptr_t)lo + guard : 0;
+}
+
 void *ws__worker_main(void *arg)
 {
     struct ws_worker *w = arg;
     struct ws_pool *p = w->pool;
     ws__self = w;
+    w->stack_lo = ws__stack_low();
     w->bind_err = ws__topo_bind(&p->topo, w->id);
     /* [B1] release: publishes bind_err; pairs with [B2] in ws_pool_create(). */
     atomic_fetch_add_explicit(&p->started, 1, memory_order_release);

@@ -92,7 +92,8 @@ struct ws_config {
     unsigned deque_max_log2;   /* the deque grows to at most 2^this slots, deque_log2..32; 0: 32.
                                 * Spawns beyond it stay private to their worker (not stealable). */
     unsigned spin_rounds;      /* failed steal rounds (with back-off) before an idle worker sleeps; 0: 64 */
-    unsigned inject_log2;      /* injection queue slots, as log2, 4..20; 0: 10 */
+    unsigned inject_log2;      /* initial slots of each worker's queue of roots from outside,
+                                * as log2, 4..20; 0: 10. The queues grow; submission never waits */
     size_t stack_size;         /* worker thread stack in bytes, >= 64 KiB; 0: 64 MiB (reserved, not committed) */
     uint64_t seed;             /* victim-choice random seed; 0: a fixed default, so runs repeat */
     void *hwloc_topology;      /* a loaded hwloc_topology_t to borrow (must outlive the pool); NULL: load one */
@@ -114,12 +115,33 @@ struct ws_config {
 WS_API int ws_pool_create(ws_pool **pool, const struct ws_config *cfg);
 
 /*
- * Waits for every submitted job, stops the workers and frees the pool.
+ * Stops admission at once: from then on ws_run, ws_submit and ws_post on this
+ * pool return -ESHUTDOWN, also when called from the pool's own tasks. Then
+ * waits until every root, job and posted task admitted before that has run,
+ * exactly once, with everything it spawned (ws_pool_cancel first, to cancel
+ * those not started instead); stops the workers and frees the pool. It
+ * returns once those have finished, however many threads keep trying to
+ * submit. After it returns the pool must not be touched: threads
+ * that may still call into it must stop (and be joined) first, since their
+ * next call would use freed memory.
  * Any thread except a worker of this pool (-EDEADLK, and nothing is done).
- * NULL is a no-op returning 0. Jobs not yet released stay valid until
- * ws_job_release().
+ * Not concurrently with another ws_pool_destroy of the same pool. NULL is a
+ * no-op returning 0. Jobs not yet released stay valid until ws_job_release().
  */
 WS_API int ws_pool_destroy(ws_pool *pool);
+
+/*
+ * Stops admission as ws_pool_destroy does, then cancels every root, job and
+ * posted task still queued, so that a destroy after it waits only for what
+ * is already running. Each cancelled frame's owner learns it exactly once:
+ * ws_run and ws_job_wait return -ECANCELED, a posted task's fn is called
+ * with w == NULL (on this thread: release the frame), and a detached job is
+ * freed unrun. A frame that was being taken by a worker or pushed by a
+ * submitter admitted just before runs instead; either way once. Returns the
+ * number cancelled, or -EINVAL. Any thread, but not concurrently with
+ * ws_pool_destroy of the same pool (call it first, then destroy).
+ */
+WS_API int ws_pool_cancel(ws_pool *pool);
 
 struct ws_pool_info {
     unsigned workers;
@@ -165,30 +187,55 @@ WS_API unsigned ws_pool_workers(const ws_pool *pool);
 /*
  * Runs fn(w, arg) on a worker of the pool and blocks until it and all it
  * spawned have finished. From a worker of this pool, fn runs inline at once.
- * Returns 0, or -EINVAL (NULL pool or fn), -ESHUTDOWN (pool being destroyed).
+ * No allocation. Returns 0, or -EINVAL (NULL pool or fn), -ESHUTDOWN (see
+ * ws_pool_destroy), -EAGAIN (as ws_submit), -ECANCELED (ws_pool_cancel
+ * took it before it ran).
  */
 WS_API int ws_run(ws_pool *pool, ws_fn fn, void *arg);
 
 /*
- * Queues fn(w, arg) to run on the pool and returns at once. If job is not
- * NULL, *job receives a handle to wait on or poll, to be released with
- * ws_job_release(); if NULL, the job is detached. Any thread; may block
- * briefly while the injection queue is full. Returns 0, -EINVAL, -ENOMEM,
- * -ESHUTDOWN.
+ * Queues fn(w, arg) to run on the pool and returns at once; it never waits
+ * for another thread (submission is lock-free, see sched/README.md). If job
+ * is not NULL, *job receives a handle to wait on or poll, to be released
+ * with ws_job_release(); if NULL, the job is detached. The job's record is
+ * allocated here; ws_post is the form without allocation. Any thread.
+ * Returns 0, -EINVAL, -ENOMEM, -ESHUTDOWN (see ws_pool_destroy), or -EAGAIN
+ * with 2^30 frames unfinished at once.
  */
 WS_API int ws_submit(ws_pool *pool, ws_job **job, ws_fn fn, void *arg);
 
 /*
  * Blocks until the job has run. From a worker of the job's pool, the worker
- * runs other tasks while it waits instead of blocking. Returns 0 or -EINVAL.
+ * runs the job itself if it has not started, and otherwise runs other tasks
+ * while it waits. Several threads may wait for one job. Returns 0,
+ * -ECANCELED (ws_pool_cancel took it before it ran; it never will), or
+ * -EINVAL.
  */
 WS_API int ws_job_wait(ws_job *job);
 
-/* 1 if the job has finished, 0 if not, -EINVAL on NULL. Any thread, never blocks. */
+/* 1 if the job has finished (or was cancelled), 0 if not, -EINVAL on NULL.
+ * Any thread, never blocks. */
 WS_API int ws_job_poll(const ws_job *job);
 
-/* Releases the handle; a job still running completes and is freed later. NULL is a no-op. */
+/*
+ * Releases the handle; a job still running completes and is freed later.
+ * Waits on the job that other threads began before the release end
+ * normally; no call may use the handle after it. NULL is a no-op.
+ */
 WS_API void ws_job_release(ws_job *job);
+
+/*
+ * Queues fn(w, t) to run on the pool, with no allocation: t is a frame the
+ * caller owns, as for ws_spawn (embed it in a struct of your own). Returns
+ * at once and never waits for another thread. The pool calls fn exactly once
+ * (ws_pool_destroy runs every posted task first; if ws_pool_cancel cancels
+ * it, fn(NULL, t) is called instead) and never touches t after calling it,
+ * so fn may free or reuse t; until then t must stay valid and untouched.
+ * Nothing waits for a posted task: fn signals whatever it needs.
+ * Any thread. Returns 0, -EINVAL (NULL pool, t or fn), -ESHUTDOWN, -EAGAIN
+ * (as ws_submit).
+ */
+WS_API int ws_post(ws_pool *pool, ws_task *t, ws_task_fn fn);
 
 /* ------------------------------------------------------------------ */
 /* Workers                                                            */
