@@ -362,9 +362,8 @@ bool ws__deque_take_owner(struct ws__deque *d)
             /* The last public task: race the thieves for it. [T4] seq_cst:
              * pairs with [S6]; acquire on failure, as [T3]: the thief that
              * won read slot b before its CAS, and top_seen now covers it. */
-            got = atomic_compare_exchange_strong_explicit(&d->top, &top, b + 1,
-                                                          memory_order_seq_cst,
-                                                          memory_order_acquire);
+            got = atomic_compare_exchange_strong_explicit(
+                &d->top, &top, b + 1, memory_order_seq_cst, memory_order_acquire);
         } else {
             got = false; /* top > b: a thief took it before [T1]. */
         }
@@ -553,8 +552,6 @@ ws_task *ws__deque_unspill(struct ws__deque *d)
 {
     ws_task *t = d->spill;
     if (t != NULL) /* relaxed: a private task's link, stored by this owner when spilling */
-        d->spill = (ws_task *)(uintptr_t)atomic_load_explicit(&t->ws__state,
-                                                              memory_order_relaxed);
+        d->spill = (ws_task *)(uintptr_t)atomic_load_explicit(&t->ws__state, memory_order_relaxed);
     return t;
 }
-

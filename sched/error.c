@@ -16,11 +16,14 @@ const char *ws_strerror(int err)
     case -ENOMEM:
         return "out of memory";
     case -EAGAIN:
-        return "resource temporarily unavailable (a thread could not be started)";
+        return "resource temporarily unavailable (a thread could not be started, or 2^30 frames "
+               "are unfinished)";
     case -EDEADLK:
         return "would deadlock: a worker cannot destroy its own pool";
     case -ESHUTDOWN:
-        return "the pool is being destroyed";
+        return "the pool is shutting down: it admits no new work";
+    case -ECANCELED:
+        return "cancelled: ws_pool_cancel took it before it ran";
     default:
         break;
     }

@@ -202,10 +202,10 @@ static struct ws__rbuf *ws__rootq_room(struct ws__rootq *q, uint64_t b, uint64_t
     if (nb == NULL)
         return NULL;
     for (uint64_t i = t; i < b; i++) /* [Q8]: the owner's own slots */
-        atomic_store_explicit(&nb->slots[i & nb->mask],
-                              atomic_load_explicit(&old->slots[i & old->mask],
-                                                   memory_order_relaxed),
-                              memory_order_relaxed);
+        atomic_store_explicit(
+            &nb->slots[i & nb->mask],
+            atomic_load_explicit(&old->slots[i & old->mask], memory_order_relaxed),
+            memory_order_relaxed);
     nb->retired = old;
     /* [Q7] */
     atomic_store_explicit(&q->buf, nb, memory_order_release);
@@ -230,7 +230,7 @@ ws_task *ws__rootq_transfer_owner(struct ws__rootq *q, ws_task *chain, struct ws
 {
     *more = false;
     if (h != NULL && h->transfer != NULL)
-        h->transfer(h->arg);
+        h->transfer(h->arg, chain);
     /* chain = c_n -> ... -> c_1, newest first; c_1 is the one to run. */
     uint64_t n = 0;
     for (ws_task *t = chain; t != NULL; t = t->ws__link)

@@ -30,22 +30,25 @@ struct ws__inbox {
 };
 
 struct ws__rbuf {
-    uint64_t mask;             /* capacity - 1 */
-    struct ws__rbuf *retired;  /* older buffers, freed with the queue */
+    uint64_t mask;            /* capacity - 1 */
+    struct ws__rbuf *retired; /* older buffers, freed with the queue */
     _Atomic(ws_task *) slots[];
 };
 
 struct ws__rootq {
-    alignas(WS__LINE) _Atomic uint64_t top;         /* next index to pop: consumers CAS it */
-    alignas(WS__LINE) _Atomic uint64_t bottom;      /* next index to fill: the owner stores it */
-    _Atomic(struct ws__rbuf *) buf;                 /* the current buffer: the owner stores it */
+    alignas(WS__LINE) _Atomic uint64_t top;    /* next index to pop: consumers CAS it */
+    alignas(WS__LINE) _Atomic uint64_t bottom; /* next index to fill: the owner stores it */
+    _Atomic(struct ws__rbuf *) buf;            /* the current buffer: the owner stores it */
 };
 
 /* Test hooks: white-box tests park a thread at the points named here to
- * show that nobody else waits for it. NULL in normal use. */
+ * show that nobody else waits for it. NULL in normal use; any member may
+ * be NULL. */
 struct ws__hooks {
-    void (*push)(void *arg);     /* an inbox push, after reading head, before its CAS */
-    void (*transfer)(void *arg); /* a worker holding a taken inbox, before it appends it */
+    void (*push)(void *arg); /* an inbox push, after reading head, before its CAS */
+    void (*transfer)(void *arg, ws_task *chain); /* a worker holding a taken inbox (chain,
+                                                  * newest first), before it appends it */
+    void (*before_free)(void *arg); /* ws_pool_destroy, workers joined, before the free */
     void *arg;
 };
 

@@ -59,8 +59,9 @@
  *       visible to the waiter; its old value is ordered after [J4]/[J6] by
  *       the word's RMW order
  *  [J2] acquire loads of the state; pairs with [J1]
- *  [J4] relaxed CAS setting SLEEPERS; the RMW order on the word decides
- *       whether [J1] sees it (then it wakes) or it sees DONE
+ *  [J4] acquire CAS setting SLEEPERS; the RMW order on the word decides
+ *       whether [J1] sees it (then it wakes) or it sees DONE, and when it
+ *       fails because DONE is set it pairs with [J1] as [J2] does
  *  [J6] relaxed fetch_or HELPERS; likewise
  *  [J5] acq_rel exchange of claimed: exactly one runner; the winner sees
  *       the submitter's writes (released through the queue, or its own)
@@ -77,11 +78,11 @@
 #include "pool.h"
 
 #define WS__GATE_CLOSED ((uint32_t)1 << 31)
-#define WS__GATE_MAX ((uint32_t)1 << 30) /* frames and callers at once */
+#define WS__GATE_MAX    ((uint32_t)1 << 30) /* frames and callers at once */
 
-#define WS__R_DONE ((uint32_t)1)
+#define WS__R_DONE     ((uint32_t)1)
 #define WS__R_SLEEPERS ((uint32_t)2) /* outside threads sleep on the word */
-#define WS__R_HELPERS ((uint32_t)4)  /* workers of the pool wait, parked as idle */
+#define WS__R_HELPERS  ((uint32_t)4) /* workers of the pool wait, parked as idle */
 #define WS__R_CANCELED ((uint32_t)8) /* with DONE: ws_pool_cancel() ran it not */
 
 struct ws__root {
@@ -174,7 +175,7 @@ static void ws__enqueue(struct ws_pool *p, ws_task *t)
         return;
     }
     ws__inbox_push(self != NULL && self->pool == p ? &self->inbox : ws__inbox_for_caller(p), t,
-                   p->hooks);
+                   ws__hooks(p));
     ws__wake_one_after_rmw(p); /* [I2] was a seq_cst RMW */
 }
 
@@ -242,8 +243,7 @@ static void ws__root_init(struct ws__root *r, struct ws_pool *p, ws_fn fn, void 
 static bool ws__root_done(const struct ws__root *r)
 {
     /* [J2] */
-    return atomic_load_explicit(&((struct ws__root *)r)->state, memory_order_acquire) &
-           WS__R_DONE;
+    return atomic_load_explicit(&((struct ws__root *)r)->state, memory_order_acquire) & WS__R_DONE;
 }
 
 /* A finished root's outcome: 0, or -ECANCELED. */
@@ -262,10 +262,10 @@ static void ws__root_sleep(struct ws__root *r)
     /* [J2] */
     uint32_t s = atomic_load_explicit(&r->state, memory_order_acquire);
     while (!(s & WS__R_DONE)) {
-        /* [J4] */
+        /* [J4]; acquire, as [J2], because a failed CAS may be what sees DONE. */
         if (!(s & WS__R_SLEEPERS) &&
             !atomic_compare_exchange_weak_explicit(&r->state, &s, s | WS__R_SLEEPERS,
-                                                   memory_order_relaxed, memory_order_relaxed))
+                                                   memory_order_acquire, memory_order_acquire))
             continue;
         ws__futex_wait(&r->state, s | WS__R_SLEEPERS);
         s = atomic_load_explicit(&r->state, memory_order_acquire); /* [J2] */

@@ -100,8 +100,7 @@ static void ws__retract(struct ws__sleepers *s, unsigned id)
 {
     /* relaxed: leaving the set needs no ordering; a waker that still picks
      * us only causes one spurious wake-up. */
-    atomic_fetch_and_explicit(&s->mask[id / 64], ~((uint64_t)1 << (id % 64)),
-                              memory_order_relaxed);
+    atomic_fetch_and_explicit(&s->mask[id / 64], ~((uint64_t)1 << (id % 64)), memory_order_relaxed);
     atomic_fetch_sub_explicit(&s->count, 1, memory_order_relaxed);
 }
 

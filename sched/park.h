@@ -19,9 +19,9 @@ extern const struct ck_ec_mode ws__ec_mode;
 
 /* The pool-wide set of sleeping workers. */
 struct ws__sleepers {
-    _Atomic uint32_t count;  /* workers between ws__park's announce and retract */
+    _Atomic uint32_t count; /* workers between ws__park's announce and retract */
     unsigned nwords;
-    _Atomic uint64_t *mask;  /* bit i: worker i may be asleep and wants a wake-up */
+    _Atomic uint64_t *mask; /* bit i: worker i may be asleep and wants a wake-up */
 };
 
 int ws__sleepers_init(struct ws__sleepers *s, unsigned nworkers);

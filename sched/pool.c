@@ -23,11 +23,11 @@
 
 #include "pool.h"
 
-#define WS__DEFAULT_DEQUE_LOG2 12u
+#define WS__DEFAULT_DEQUE_LOG2  12u
 #define WS__DEFAULT_INJECT_LOG2 10u
 #define WS__DEFAULT_SPIN_ROUNDS 64u
-#define WS__DEFAULT_STACK ((size_t)64 << 20)
-#define WS__MIN_STACK ((size_t)64 << 10)
+#define WS__DEFAULT_STACK       ((size_t)64 << 20)
+#define WS__MIN_STACK           ((size_t)64 << 10)
 
 static int ws__check_config(const struct ws_config *c)
 {
@@ -144,10 +144,10 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
         w->rng = ws__splitmix(&seed) | 1;
         ck_ec32_init(&w->park, 0);
         ws__inbox_init(&w->inbox);
-        if ((err = ws__deque_init(&w->dq, log2, c->deque_max_log2 ? c->deque_max_log2 : 32,
-                                  i)) != 0 ||
-            (err = ws__rootq_init(&w->rq, c->inject_log2 ? c->inject_log2
-                                                         : WS__DEFAULT_INJECT_LOG2)) != 0)
+        if ((err = ws__deque_init(&w->dq, log2, c->deque_max_log2 ? c->deque_max_log2 : 32, i)) !=
+                0 ||
+            (err = ws__rootq_init(&w->rq,
+                                  c->inject_log2 ? c->inject_log2 : WS__DEFAULT_INJECT_LOG2)) != 0)
             return err; /* the caller's ws__pool_free() frees what was made: the rest is zero */
     }
     if ((err = ws__sleepers_init(&p->sleepers, n)) != 0)
@@ -155,6 +155,7 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
     atomic_init(&p->searching, 0);
     atomic_init(&p->gate, 0);
     atomic_init(&p->exit, 0);
+    atomic_init(&p->hooks, NULL);
     atomic_init(&p->started, 0);
     atomic_init(&p->go, 0);
     ck_ec32_init(&p->ext, 0);
@@ -252,6 +253,9 @@ int ws_pool_destroy(ws_pool *p)
         assert(!ws__inbox_nonempty(&p->workers[i].inbox) &&
                !ws__rootq_nonempty(&p->workers[i].rq) && "a frame left behind at destroy");
     }
+    const struct ws__hooks *h = ws__hooks(p);
+    if (h != NULL && h->before_free != NULL)
+        h->before_free(h->arg);
     ws__pool_free(p);
     return 0;
 }

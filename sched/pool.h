@@ -51,13 +51,13 @@ struct ws_worker {
     /* Owner-only, cold. */
     alignas(WS__LINE) struct ws_pool *pool;
     unsigned id;
-    unsigned wait_depth;     /* nested waits for stolen children on this stack */
-    uint64_t rng;            /* xorshift state for victim choice */
+    unsigned wait_depth; /* nested waits for stolen children on this stack */
+    uint64_t rng;        /* xorshift state for victim choice */
     struct ws__gframe *free_frames;
-    void *slabs;             /* arena blocks, freed with the pool */
+    void *slabs; /* arena blocks, freed with the pool */
     pthread_t thread;
-    uintptr_t stack_lo;      /* lowest usable address of the worker's stack, or 0 */
-    int bind_err;            /* 0 or the negative errno of this worker's bind */
+    uintptr_t stack_lo; /* lowest usable address of the worker's stack, or 0 */
+    int bind_err;       /* 0 or the negative errno of this worker's bind */
 
     /* Woken through this; written by wakers. */
     alignas(WS__LINE) struct ck_ec32 park;
@@ -80,20 +80,20 @@ struct ws_pool {
     unsigned spin_rounds;
     enum ws_victim_policy victim;
     enum ws_pin_policy pin;
-    size_t nest_reserve;       /* stack bytes a wait keeps free before it runs other work */
+    size_t nest_reserve; /* stack bytes a wait keeps free before it runs other work */
     struct ws__topo topo;
     struct ws__sleepers sleepers;
-    const struct ws__hooks *hooks; /* test hooks (inject.h); NULL in normal use */
+    _Atomic(const struct ws__hooks *) hooks; /* test hooks (inject.h); NULL in normal use */
 
     alignas(WS__LINE) _Atomic uint32_t searching; /* workers looking for work */
 
     /* Admission and the count of unfinished frames (job.c). */
     alignas(WS__LINE) _Atomic uint32_t gate;
 
-    alignas(WS__LINE) _Atomic uint32_t exit;      /* destroy: the workers leave */
-    _Atomic uint32_t started;                     /* workers past their start-up */
-    _Atomic uint32_t go;                          /* 1: run; 2: start-up failed, exit */
-    struct ck_ec32 ext;                           /* start-up handshake */
+    alignas(WS__LINE) _Atomic uint32_t exit; /* destroy: the workers leave */
+    _Atomic uint32_t started;                /* workers past their start-up */
+    _Atomic uint32_t go;                     /* 1: run; 2: start-up failed, exit */
+    struct ck_ec32 ext;                      /* start-up handshake */
 
     int pin_error;
     char pin_message[160];
@@ -103,6 +103,13 @@ struct ws_pool {
  * starts them; white-box tests drive the workers from their own threads). */
 int ws__pool_alloc(struct ws_pool **out, const struct ws_config *cfg);
 void ws__pool_free(struct ws_pool *p);
+
+/* The test hooks, or NULL. acquire: pairs with the release store of the
+ * white-box test that set them, so their contents are visible. */
+static inline const struct ws__hooks *ws__hooks(struct ws_pool *p)
+{
+    return atomic_load_explicit(&p->hooks, memory_order_acquire);
+}
 
 /* The worker running this thread, or NULL. */
 extern _Thread_local struct ws_worker *ws__self;

@@ -263,7 +263,7 @@ static ws_task *ws__find_root(struct ws_worker *w)
         ws_task *chain = ws__inbox_take(&v->inbox);
         if (chain != NULL) {
             bool more;
-            x = ws__rootq_transfer_owner(&w->rq, chain, &w->inbox, p->hooks, &more);
+            x = ws__rootq_transfer_owner(&w->rq, chain, &w->inbox, ws__hooks(p), &more);
             if (more)
                 ws__wake_one(p); /* the rest is in our root queue: share it */
             return x;
@@ -394,8 +394,7 @@ static void ws__wait_stolen(struct ws_worker *w, ws_task *t)
         }
         /* [W2] seq_cst: see the header comment. */
         if (atomic_compare_exchange_strong_explicit(&t->ws__state, &s, s | WS__ST_SLEEPER,
-                                                    memory_order_seq_cst,
-                                                    memory_order_relaxed))
+                                                    memory_order_seq_cst, memory_order_relaxed))
             ws__park(w, ws__stolen_ready, t);
         idle = 0;
         bo = WS__BACKOFF_MIN;

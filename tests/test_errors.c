@@ -6,6 +6,10 @@
  *    themselves are accepted (and a deque that cannot grow still works);
  *  - ws_pool_destroy(NULL) is 0; from a worker of the pool it is -EDEADLK
  *    and the pool still works; from a worker of another pool it is fine;
+ *  - ws_pool_cancel: every queued frame is told once (ws_job_wait and
+ *    ws_run give -ECANCELED, a post's fn gets w == NULL, a detached job
+ *    never runs), running ones finish, and every later entry call gets
+ *    -ESHUTDOWN; on an idle pool, and a second time, it cancels nothing;
  *  - ws_strerror names 0, every code and unknown ones;
  *  - a worker thread that cannot start: a stack too large for any
  *    mapping, and (in a child process, not in sanitizer builds) an address
@@ -17,6 +21,8 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -30,6 +36,12 @@ static void nop_fn(ws_worker *w, void *arg)
 {
     (void)w;
     (void)arg;
+}
+
+static void nop_task(ws_worker *w, ws_task *t)
+{
+    (void)w;
+    (void)t;
 }
 
 static void nop_range(ws_worker *w, size_t b, size_t e, void *arg)
@@ -82,6 +94,11 @@ static void test_nulls(void)
     CHECK_EQ(ws_submit(p, &j, NULL, NULL), -EINVAL);
     CHECK(j == NULL);
     CHECK_EQ(ws_submit(p, NULL, NULL, NULL), -EINVAL);
+    ws_task t;
+    CHECK_EQ(ws_post(NULL, &t, nop_task), -EINVAL);
+    CHECK_EQ(ws_post(p, NULL, nop_task), -EINVAL);
+    CHECK_EQ(ws_post(p, &t, NULL), -EINVAL);
+    CHECK_EQ(ws_pool_cancel(NULL), -EINVAL);
     CHECK_EQ(ws_job_wait(NULL), -EINVAL);
     CHECK_EQ(ws_job_poll(NULL), -EINVAL);
     ws_job_release(NULL); /* a no-op */
@@ -230,17 +247,134 @@ static void test_destroy_from_worker(void)
 
 static void test_strerror(void)
 {
-    static const int codes[] = {0, -EINVAL, -ENOMEM, -EAGAIN, -EDEADLK, -ESHUTDOWN, -ENOSYS, -EPERM,
-                                1, 42,      -4095,   -4096,   -100000,  INT_MIN,    INT_MAX};
+    static const int codes[] = {0,          -EINVAL, -ENOMEM, -EAGAIN, -EDEADLK, -ESHUTDOWN,
+                                -ECANCELED, -ENOSYS, -EPERM,  1,       42,       -4095,
+                                -4096,      -100000, INT_MIN, INT_MAX};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         const char *s = ws_strerror(codes[i]);
         CHECK(s != NULL && s[0] != '\0');
-        if (i < 6)
+        if (i < 7)
             printf("ws_strerror(%d) = \"%s\"\n", codes[i], s ? s : "(null)");
     }
-    for (size_t i = 0; i < 6; i++)
+    for (size_t i = 0; i < 7; i++)
         for (size_t k = 0; k < i; k++)
             CHECK(strcmp(ws_strerror(codes[i]), ws_strerror(codes[k])) != 0);
+}
+
+/* ---- ws_pool_cancel ----------------------------------------------------------- */
+
+struct blocker {
+    _Atomic int started, go;
+};
+
+static void blocker_fn(ws_worker *w, void *arg)
+{
+    struct blocker *b = arg;
+    (void)w;
+    atomic_store(&b->started, 1);
+    while (!atomic_load(&b->go))
+        api_sleep_ms(1);
+}
+
+static _Atomic int g_counted;
+
+static void count_fn(ws_worker *w, void *arg)
+{
+    (void)w;
+    (void)arg;
+    atomic_fetch_add(&g_counted, 1);
+}
+
+struct told {
+    ws_task task;
+    _Atomic int calls, with_null;
+    pthread_t thread;
+};
+
+static void told_fn(ws_worker *w, ws_task *t)
+{
+    struct told *x = WS_CONTAINER_OF(t, struct told, task);
+    atomic_fetch_add(&x->calls, 1);
+    if (w == NULL) {
+        atomic_fetch_add(&x->with_null, 1);
+        x->thread = pthread_self();
+    }
+}
+
+struct runner {
+    ws_pool *pool;
+    int rc;
+};
+
+static void *runner_main(void *arg)
+{
+    struct runner *r = arg;
+    r->rc = ws_run(r->pool, count_fn, NULL);
+    return NULL;
+}
+
+static void test_cancel(void)
+{
+    /* An idle pool: nothing to cancel, twice; destroy still works. */
+    ws_pool *idle = api_pool(2, WS_PIN_DEFAULT, WS_VICTIM_DEFAULT);
+    CHECK_EQ(ws_pool_cancel(idle), 0);
+    CHECK_EQ(ws_pool_cancel(idle), 0);
+    CHECK_EQ(ws_run(idle, nop_fn, NULL), -ESHUTDOWN);
+    CHECK_EQ(ws_pool_destroy(idle), 0);
+
+    /* One worker held by a running job; a job, a detached job, a post and
+     * (from another thread) a root queued behind it. The root's thread may
+     * not have queued it by the time of the cancel (then it is refused):
+     * try until it was cancelled. */
+    int attempts = 0, root_cancelled = 0;
+    while (!root_cancelled && attempts++ < 100) {
+        ws_pool *p = api_pool(1, WS_PIN_DEFAULT, WS_VICTIM_DEFAULT);
+        struct blocker b;
+        atomic_init(&b.started, 0);
+        atomic_init(&b.go, 0);
+        ws_job *jb = NULL, *j = NULL;
+        REQUIRE(ws_submit(p, &jb, blocker_fn, &b) == 0);
+        while (!atomic_load(&b.started))
+            api_sleep_ms(1);
+        atomic_store(&g_counted, 0);
+        struct told t;
+        atomic_init(&t.calls, 0);
+        atomic_init(&t.with_null, 0);
+        CHECK_EQ(ws_submit(p, &j, count_fn, NULL), 0);
+        CHECK_EQ(ws_submit(p, NULL, count_fn, NULL), 0);
+        CHECK_EQ(ws_post(p, &t.task, told_fn), 0);
+        struct runner r = {.pool = p};
+        pthread_t th;
+        REQUIRE(pthread_create(&th, NULL, runner_main, &r) == 0);
+        api_sleep_ms(5);
+        int n = ws_pool_cancel(p);
+        ws_job *late = (ws_job *)&b;
+        ws_task t2;
+        CHECK_EQ(ws_submit(p, &late, count_fn, NULL), -ESHUTDOWN);
+        CHECK(late == NULL);
+        CHECK_EQ(ws_post(p, &t2, told_fn), -ESHUTDOWN);
+        CHECK_EQ(ws_run(p, count_fn, NULL), -ESHUTDOWN);
+        atomic_store(&b.go, 1);
+        pthread_join(th, NULL);
+        CHECK(r.rc == -ECANCELED || r.rc == -ESHUTDOWN);
+        root_cancelled = r.rc == -ECANCELED;
+        CHECK_EQ(n, root_cancelled ? 4 : 3);
+        CHECK_EQ(ws_job_wait(j), -ECANCELED);
+        CHECK_EQ(ws_job_wait(j), -ECANCELED); /* and again */
+        CHECK_EQ(ws_job_poll(j), 1);
+        ws_job_release(j);
+        CHECK_EQ(ws_job_wait(jb), 0); /* it was running: it finished */
+        ws_job_release(jb);
+        CHECK_EQ(ws_pool_destroy(p), 0);
+        CHECK_EQ(atomic_load(&t.calls), 1);
+        CHECK_EQ(atomic_load(&t.with_null), 1);
+        CHECK(pthread_equal(t.thread, pthread_self()));
+        CHECK_EQ(atomic_load(&g_counted), 0); /* no cancelled or refused job ran */
+    }
+    CHECK(root_cancelled);
+    printf("ws_pool_cancel: a queued job, detached job, post and root each told once "
+           "(%d attempt(s) to queue the root in time)\n",
+           attempts);
 }
 
 /* ---- threads that cannot start -------------------------------------------- */
@@ -381,6 +515,7 @@ static void test_borrowed_topology(void)
 int main(void)
 {
     test_rlimit_as(); /* first: it forks, best done with one thread */
+    test_cancel();
     test_nulls();
     test_bad_configs();
     test_destroy_from_worker();

@@ -76,8 +76,9 @@ enum ws_pin_policy {
 
 enum ws_victim_policy {
     WS_VICTIM_DEFAULT = 0, /* WS_VICTIM_NEAREST */
-    WS_VICTIM_NEAREST,     /* shared cache first, then NUMA node, then the rest; random within a level */
-    WS_VICTIM_RANDOM       /* uniformly random victim */
+    WS_VICTIM_NEAREST, /* shared cache first, then NUMA node, then the rest; random within a level
+                        */
+    WS_VICTIM_RANDOM   /* uniformly random victim */
 };
 
 /*
@@ -85,20 +86,27 @@ enum ws_victim_policy {
  * NULL to ws_pool_create is the same.
  */
 struct ws_config {
-    unsigned workers;          /* 0: one per core of the process's CPU binding; at most WS_MAX_WORKERS */
-    enum ws_pin_policy pin;    /* 0: WS_PIN_CORE */
+    unsigned workers; /* 0: one per core of the process's CPU binding; at most WS_MAX_WORKERS */
+    enum ws_pin_policy pin;       /* 0: WS_PIN_CORE */
     enum ws_victim_policy victim; /* 0: WS_VICTIM_NEAREST */
-    unsigned deque_log2;       /* initial deque slots, as log2, 4..26; 0: 12 (4096 slots); the deque grows */
-    unsigned deque_max_log2;   /* the deque grows to at most 2^this slots, deque_log2..32; 0: 32.
-                                * Spawns beyond it stay private to their worker (not stealable). */
-    unsigned spin_rounds;      /* failed steal rounds (with back-off) before an idle worker sleeps; 0: 64 */
-    unsigned inject_log2;      /* initial slots of each worker's queue of roots from outside,
-                                * as log2, 4..20; 0: 10. The queues grow; submission never waits */
-    size_t stack_size;         /* worker thread stack in bytes, >= 64 KiB; 0: 64 MiB (reserved, not committed) */
-    uint64_t seed;             /* victim-choice random seed; 0: a fixed default, so runs repeat */
-    void *hwloc_topology;      /* a loaded hwloc_topology_t to borrow (must outlive the pool); NULL: load one */
+    unsigned
+        deque_log2; /* initial deque slots, as log2, 4..26; 0: 12 (4096 slots); the deque grows */
+    unsigned deque_max_log2; /* the deque grows to at most 2^this slots, deque_log2..32; 0: 32.
+                              * Spawns beyond it stay private to their worker (not stealable). */
+    unsigned
+        spin_rounds; /* failed steal rounds (with back-off) before an idle worker sleeps; 0: 64 */
+    unsigned inject_log2; /* initial slots of each worker's queue of roots from outside,
+                           * as log2, 4..20; 0: 10. The queues grow; submission never waits */
+    size_t stack_size;    /* worker thread stack in bytes, >= 64 KiB; 0: 64 MiB (reserved, not
+                             committed) */
+    uint64_t seed;        /* victim-choice random seed; 0: a fixed default, so runs repeat */
+    void *hwloc_topology; /* a loaded hwloc_topology_t to borrow (must outlive the pool); NULL: load
+                             one */
 };
-#define WS_CONFIG_INIT {0}
+#define WS_CONFIG_INIT                                                                             \
+    {                                                                                              \
+        0                                                                                          \
+    }
 #define WS_MAX_WORKERS 1024
 
 /* ------------------------------------------------------------------ */
@@ -145,13 +153,13 @@ WS_API int ws_pool_cancel(ws_pool *pool);
 
 struct ws_pool_info {
     unsigned workers;
-    unsigned cores;                /* cores in the process's CPU binding, as hwloc saw it */
-    unsigned pus;                  /* hardware threads in that binding */
-    enum ws_pin_policy pin;        /* the policy asked for (resolved) */
-    enum ws_victim_policy victim;  /* the policy in use (resolved) */
-    int pinned;                    /* 1 if every worker is bound to its CPU set */
-    int pin_error;                 /* 0, or the negative errno that made the pool run unpinned */
-    char pin_message[160];         /* why the pool runs unpinned, or "" */
+    unsigned cores;               /* cores in the process's CPU binding, as hwloc saw it */
+    unsigned pus;                 /* hardware threads in that binding */
+    enum ws_pin_policy pin;       /* the policy asked for (resolved) */
+    enum ws_victim_policy victim; /* the policy in use (resolved) */
+    int pinned;                   /* 1 if every worker is bound to its CPU set */
+    int pin_error;                /* 0, or the negative errno that made the pool run unpinned */
+    char pin_message[160];        /* why the pool runs unpinned, or "" */
     unsigned numa_nodes;
 };
 
@@ -326,11 +334,12 @@ WS_API long ws_group_wait(ws_worker *w, ws_group *g);
 
 /* The worker's owner-only fields, first in struct ws_worker (see sched/deque.h). */
 struct ws__own {
-    WS__ATOMIC(ws_task *) *head;  /* next free slot of the circular buffer; owner only */
+    WS__ATOMIC(ws_task *) * head; /* next free slot of the circular buffer; owner only */
     WS__ATOMIC(uintptr_t) split;  /* slots at or above it are private; thieves poison it */
-    WS__ATOMIC(uintptr_t) limit;  /* a spawn filling the slot at limit or past it takes the
-                                   * slow path; thieves poison it (0) */
-    uint64_t nspawn;              /* spawn counter, published on slow paths */
+    WS__ATOMIC(uintptr_t)
+    limit;           /* a spawn filling the slot at limit or past it takes the
+                      * slow path; thieves poison it (0) */
+    uint64_t nspawn; /* spawn counter, published on slow paths */
 };
 
 WS_API void ws__spawn_slow(ws_worker *w);
@@ -340,10 +349,10 @@ WS_API int ws__reclaim_slow(ws_worker *w);
 #ifndef __cplusplus
 
 #if defined(__GNUC__)
-#define WS__LIKELY(x) __builtin_expect(!!(x), 1)
+#define WS__LIKELY(x)   __builtin_expect(!!(x), 1)
 #define WS__UNLIKELY(x) __builtin_expect(!!(x), 0)
 #else
-#define WS__LIKELY(x) (x)
+#define WS__LIKELY(x)   (x)
 #define WS__UNLIKELY(x) (x)
 #endif
 
