@@ -10,10 +10,10 @@
  * [X2] it never touches the frame again, because the owner may return and
  * pop it off its stack. The owner, whose take failed, reads the word with
  * acquire ([W1]): once it sees DONE, the task's results are visible. While
- * waiting it steals from the thief first (leapfrogging: what the thief
- * publishes descends from the stolen task, so the owner's stack grows by at
- * most the task tree's depth), then from anyone if fewer than
- * WS__WAIT_NEST_MAX waits are already nested on its stack. With nothing to
+ * waiting it steals from the thief first (leapfrogging), then from anyone
+ * if fewer than WS__WAIT_NEST_MAX waits are already nested on its stack;
+ * either only while a quarter of its stack is left (ws__may_nest: the bound
+ * on helping is in bytes, see sched/README.md). With nothing to
  * do it sets SLEEPER by CAS ([W2], only once the thief id is known, since
  * [X1] is a plain store) and parks; a thief that sees SLEEPER in the value
  * its [X2] replaced wakes the owner.
