@@ -40,7 +40,7 @@
 /* Waits nested on one worker's stack beyond which it only leapfrogs. */
 #define WS__WAIT_NEST_MAX 32u
 
-_Thread_local struct ws_worker *ws__self;
+_Thread_local struct ws_worker *ws__self WS__TLS_IE;
 
 static uint64_t ws__now_ns(void)
 {

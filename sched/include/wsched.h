@@ -43,7 +43,7 @@ extern "C" {
 #endif
 
 #define WS_VERSION_MAJOR 0
-#define WS_VERSION_MINOR 1
+#define WS_VERSION_MINOR 2
 #define WS_VERSION_PATCH 0
 
 typedef struct ws_pool ws_pool;     /* a set of workers; owns everything below */
