@@ -175,6 +175,6 @@ void ws__wake_one_after_rmw(struct ws_pool *p)
 void ws__wake_all(struct ws_pool *p)
 {
     atomic_thread_fence(memory_order_seq_cst); /* as [K1] */
-    for (unsigned i = 0; i < p->nworkers; i++)
+    for (unsigned i = 0; i < p->nslots; i++)
         ws__wake_worker(&p->workers[i]);
 }

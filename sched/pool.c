@@ -28,6 +28,13 @@
 #define WS__DEFAULT_SPIN_ROUNDS 64u
 #define WS__DEFAULT_STACK       ((size_t)64 << 20)
 #define WS__MIN_STACK           ((size_t)64 << 10)
+/* Spare threads at most. Java's ForkJoinPool keeps 256 spares, and 256
+ * threads is where the thread pool stopped gaining on this machine's
+ * blocking workloads (results/README.md: sleep and socket); each spare
+ * reserves a worker stack, which costs address space, not memory. */
+#define WS__DEFAULT_MAX_BLOCKING       256u
+#define WS__MAX_BLOCKING               4096u
+#define WS__DEFAULT_SPARE_KEEPALIVE_MS 10000u
 
 static int ws__check_config(const struct ws_config *c)
 {
@@ -45,6 +52,10 @@ static int ws__check_config(const struct ws_config *c)
     if (c->stack_size != 0 && c->stack_size < WS__MIN_STACK)
         return -EINVAL;
     if (c->spin_rounds > 1u << 20)
+        return -EINVAL;
+    if (c->max_blocking > WS__MAX_BLOCKING)
+        return -EINVAL;
+    if (c->spare_keepalive_ms > 24u * 3600u * 1000u)
         return -EINVAL;
     return 0;
 }
@@ -73,13 +84,14 @@ static void ws__free_arena(struct ws_worker *w)
 void ws__pool_free(struct ws_pool *p)
 {
     if (p->workers != NULL) {
-        for (unsigned i = 0; i < p->nworkers; i++) {
+        for (unsigned i = 0; i < p->nslots; i++) {
             ws__deque_destroy(&p->workers[i].dq);
             ws__rootq_destroy(&p->workers[i].rq);
             ws__free_arena(&p->workers[i]);
         }
         free(p->workers);
     }
+    ws__spares_destroy(p);
     ws__sleepers_destroy(&p->sleepers);
     ws__topo_destroy(&p->topo);
     free(p);
@@ -124,6 +136,16 @@ static int ws__start_threads(struct ws_pool *p, size_t stack, unsigned *started)
     return -err;
 }
 
+int ws__worker_queues_init(struct ws_pool *p, struct ws_worker *w)
+{
+    int err = ws__deque_init(&w->dq, p->deque_log2, p->deque_max_log2, w->id);
+    if (err == 0 && (err = ws__rootq_init(&w->rq, p->inject_log2)) != 0) {
+        ws__deque_destroy(&w->dq);
+        w->dq.buf = NULL;
+    }
+    return err;
+}
+
 static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
 {
     unsigned n = c->workers;
@@ -131,26 +153,28 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
     if (err != 0)
         return err;
     p->nworkers = n;
-    p->workers = aligned_alloc(WS__LINE, n * sizeof(struct ws_worker));
+    p->nslots = n + (c->max_blocking ? c->max_blocking : WS__DEFAULT_MAX_BLOCKING);
+    p->deque_log2 = c->deque_log2 ? c->deque_log2 : WS__DEFAULT_DEQUE_LOG2;
+    p->deque_max_log2 = c->deque_max_log2 ? c->deque_max_log2 : 32;
+    p->inject_log2 = c->inject_log2 ? c->inject_log2 : WS__DEFAULT_INJECT_LOG2;
+    p->workers = aligned_alloc(WS__LINE, p->nslots * sizeof(struct ws_worker));
     if (p->workers == NULL)
         return -ENOMEM;
-    memset(p->workers, 0, n * sizeof(struct ws_worker));
+    memset(p->workers, 0, p->nslots * sizeof(struct ws_worker));
     uint64_t seed = c->seed ? c->seed : 0x5eed5eed5eedull;
-    unsigned log2 = c->deque_log2 ? c->deque_log2 : WS__DEFAULT_DEQUE_LOG2;
-    for (unsigned i = 0; i < n; i++) {
+    for (unsigned i = 0; i < p->nslots; i++) {
         struct ws_worker *w = &p->workers[i];
         w->pool = p;
         w->id = i;
         w->rng = ws__splitmix(&seed) | 1;
         ck_ec32_init(&w->park, 0);
         ws__inbox_init(&w->inbox);
-        if ((err = ws__deque_init(&w->dq, log2, c->deque_max_log2 ? c->deque_max_log2 : 32, i)) !=
-                0 ||
-            (err = ws__rootq_init(&w->rq,
-                                  c->inject_log2 ? c->inject_log2 : WS__DEFAULT_INJECT_LOG2)) != 0)
+        atomic_init(&w->spare, 0);
+        /* Spare slots get their queues on first use (blocking.c). */
+        if (i < n && (err = ws__worker_queues_init(p, w)) != 0)
             return err; /* the caller's ws__pool_free() frees what was made: the rest is zero */
     }
-    if ((err = ws__sleepers_init(&p->sleepers, n)) != 0)
+    if ((err = ws__sleepers_init(&p->sleepers, p->nslots)) != 0 || (err = ws__spares_init(p)) != 0)
         return err;
     atomic_init(&p->searching, 0);
     atomic_init(&p->gate, 0);
@@ -195,7 +219,11 @@ int ws__pool_alloc(struct ws_pool **out, const struct ws_config *c)
     p->pin = c->pin == WS_PIN_DEFAULT ? WS_PIN_CORE : c->pin;
     p->victim = c->victim == WS_VICTIM_DEFAULT ? WS_VICTIM_NEAREST : c->victim;
     p->spin_rounds = c->spin_rounds ? c->spin_rounds : WS__DEFAULT_SPIN_ROUNDS;
-    p->nest_reserve = (c->stack_size ? c->stack_size : WS__DEFAULT_STACK) / 4;
+    p->stack_size = c->stack_size ? c->stack_size : WS__DEFAULT_STACK;
+    p->nest_reserve = p->stack_size / 4;
+    p->spare_keepalive_ns =
+        (uint64_t)(c->spare_keepalive_ms ? c->spare_keepalive_ms : WS__DEFAULT_SPARE_KEEPALIVE_MS) *
+        1000000u;
     if ((err = ws__pool_init(p, c)) != 0) {
         ws__pool_free(p);
         return err;
@@ -218,7 +246,7 @@ int ws_pool_create(ws_pool **out, const struct ws_config *cfg)
         return err;
 
     unsigned started = 0;
-    err = ws__start_threads(p, c.stack_size ? c.stack_size : WS__DEFAULT_STACK, &started);
+    err = ws__start_threads(p, p->stack_size, &started);
     ws__wait_started(p, started);
     if (err != 0) {
         ws__release_workers(p, 2);
@@ -249,9 +277,11 @@ int ws_pool_destroy(ws_pool *p)
     ws__wake_all(p);
     for (unsigned i = 0; i < p->nworkers; i++)
         pthread_join(p->workers[i].thread, NULL);
-    for (unsigned i = 0; i < p->nworkers; i++) {
+    ws__spares_stop(p);
+    for (unsigned i = 0; i < p->nslots; i++) {
         assert(!ws__inbox_nonempty(&p->workers[i].inbox) &&
-               !ws__rootq_nonempty(&p->workers[i].rq) && "a frame left behind at destroy");
+               (p->workers[i].dq.buf == NULL || !ws__rootq_nonempty(&p->workers[i].rq)) &&
+               "a frame left behind at destroy");
     }
     const struct ws__hooks *h = ws__hooks(p);
     if (h != NULL && h->before_free != NULL)
@@ -269,6 +299,9 @@ int ws_pool_info(const ws_pool *p, struct ws_pool_info *info)
     info->cores = p->topo.ncores;
     info->pus = p->topo.npus;
     info->numa_nodes = p->topo.nnuma;
+    info->max_blocking = p->nslots - p->nworkers;
+    /* relaxed: a snapshot. */
+    info->spares = atomic_load_explicit(&((struct ws_pool *)p)->spares_live, memory_order_relaxed);
     info->pin = p->pin;
     info->victim = p->victim;
     info->pinned = p->pin != WS_PIN_NONE && p->pin_error == 0 && p->topo.wset != NULL;

@@ -28,6 +28,8 @@ struct ws__stats {
     _Atomic uint64_t injected;
     _Atomic uint64_t sleeps;
     _Atomic uint64_t idle_ns;
+    _Atomic uint64_t blocking;      /* outermost ws_blocking calls */
+    _Atomic uint64_t uncompensated; /* of those, calls no spare could take over */
 };
 
 static inline void ws__stat_add(_Atomic uint64_t *c, uint64_t n)
@@ -51,8 +53,9 @@ struct ws_worker {
     /* Owner-only, cold. */
     alignas(WS__LINE) struct ws_pool *pool;
     unsigned id;
-    unsigned wait_depth; /* nested waits for stolen children on this stack */
-    uint64_t rng;        /* xorshift state for victim choice */
+    unsigned wait_depth;     /* nested waits for stolen children on this stack */
+    unsigned blocking_depth; /* nested ws_blocking calls on this thread */
+    uint64_t rng;            /* xorshift state for victim choice */
     struct ws__gframe *free_frames;
     void *slabs; /* arena blocks, freed with the pool */
     pthread_t thread;
@@ -61,6 +64,7 @@ struct ws_worker {
 
     /* Woken through this; written by wakers. */
     alignas(WS__LINE) struct ck_ec32 park;
+    _Atomic uint32_t spare; /* spare slots: WS__SPARE_* (blocking.c) */
 
     /* Written by the owner, read by ws_pool_stats(). */
     alignas(WS__LINE) struct ws__stats stats;
@@ -75,8 +79,12 @@ _Static_assert(offsetof(struct ws_worker, dq) == 0, "fast path casts the worker 
 _Static_assert(sizeof(struct ws_worker) % WS__LINE == 0, "workers in an array keep their lines");
 
 struct ws_pool {
-    struct ws_worker *workers; /* nworkers, WS__LINE-aligned */
+    struct ws_worker *workers; /* nslots: the workers, then the spare slots; WS__LINE-aligned */
     unsigned nworkers;
+    unsigned nslots; /* nworkers + max_blocking */
+    unsigned deque_log2, deque_max_log2, inject_log2;
+    size_t stack_size;
+    uint64_t spare_keepalive_ns;
     unsigned spin_rounds;
     enum ws_victim_policy victim;
     enum ws_pin_policy pin;
@@ -86,6 +94,14 @@ struct ws_pool {
     _Atomic(const struct ws__hooks *) hooks; /* test hooks (inject.h); NULL in normal use */
 
     alignas(WS__LINE) _Atomic uint32_t searching; /* workers looking for work */
+
+    /* Managed blocking (blocking.c). */
+    alignas(WS__LINE) _Atomic int32_t permits; /* minus the threads running beyond nworkers */
+    _Atomic uint32_t spares_active;            /* spare slots ACTIVE (a hint for thieves) */
+    _Atomic uint32_t spares_live;              /* spare threads alive: a futex word for destroy */
+    _Atomic uint32_t spares_used;              /* spare slots ever started: [0, spares_used) */
+    unsigned spare_words;
+    _Atomic uint64_t *spare_mask; /* bit s: spare slot nworkers + s is ACTIVE */
 
     /* Admission and the count of unfinished frames (job.c). */
     alignas(WS__LINE) _Atomic uint32_t gate;
@@ -99,6 +115,9 @@ struct ws_pool {
     char pin_message[160];
 };
 
+/* pool.c: a slot's deque and root queue (at creation for workers, on first
+ * use for spare slots). */
+int ws__worker_queues_init(struct ws_pool *p, struct ws_worker *w);
 /* pool.c: a pool with its workers' structures but no threads (ws_pool_create
  * starts them; white-box tests drive the workers from their own threads). */
 int ws__pool_alloc(struct ws_pool **out, const struct ws_config *cfg);
@@ -122,6 +141,13 @@ extern _Thread_local struct ws_worker *ws__self WS__TLS_IE;
 
 /* worker.c */
 void *ws__worker_main(void *arg);
+/* The start and end of a worker or spare thread: ws__self, the stack. */
+void ws__worker_enter(struct ws_worker *w);
+void ws__worker_leave(struct ws_worker *w);
+/* Finds and runs work until the pool exits (or, for a spare, it retires). */
+void ws__idle_loop(struct ws_worker *w);
+/* Makes every private task of w's deque public (ws_blocking). */
+void ws__publish_all(struct ws_worker *w);
 /* Runs a stolen task and signals its completion to the owner. */
 void ws__run_stolen(struct ws_worker *w, ws_task *x);
 /* One pass over the root queues, the inboxes and the victims; a task to
@@ -134,6 +160,24 @@ void ws__run_found(struct ws_worker *w, ws_task *x, bool root);
 void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg);
 /* Is public or queued work visible anywhere? (A hint.) */
 bool ws__work_visible(struct ws_pool *p);
+
+/* blocking.c */
+/* Sets up the spare slots [nworkers, nslots) (threads start lazily). */
+int ws__spares_init(struct ws_pool *p);
+/* Frees what ws__spares_init made (the slots' deques go with the workers'). */
+void ws__spares_destroy(struct ws_pool *p);
+/* Wakes every spare thread and waits until all have exited (destroy). */
+void ws__spares_stop(struct ws_pool *p);
+/* A spare, at an idle point: should it give its permit back and retire?
+ * True if it did (it has then left the set of active spares). */
+bool ws__spare_retire(struct ws_worker *w);
+/* A spare slot's index in spare_mask, or -1 for a worker. */
+static inline int ws__spare_index(const struct ws_worker *w)
+{
+    return w->id >= w->pool->nworkers ? (int)(w->id - w->pool->nworkers) : -1;
+}
+/* Iterates the ACTIVE spare slots: for (s = -1; (s = ws__spare_next(p, s)) >= 0;). */
+int ws__spare_next(struct ws_pool *p, int after);
 
 /* job.c: admission (see the top of job.c). */
 void ws__gate_leave(struct ws_pool *p, uint32_t n);

@@ -17,7 +17,10 @@ int ws_pool_stats(const ws_pool *p, struct ws_worker_stats *out, unsigned n)
 {
     if (p == NULL || (out == NULL && n != 0))
         return -EINVAL;
-    for (unsigned i = 0; i < n && i < p->nworkers; i++) {
+    /* relaxed: a statistic. */
+    unsigned filled = p->nworkers + atomic_load_explicit(&((struct ws_pool *)p)->spares_used,
+                                                         memory_order_relaxed);
+    for (unsigned i = 0; i < n && i < filled; i++) {
         const struct ws__stats *s = &p->workers[i].stats;
         memset(&out[i], 0, sizeof(out[i]));
         out[i].spawns = ws__read(&s->spawns);
@@ -28,7 +31,10 @@ int ws_pool_stats(const ws_pool *p, struct ws_worker_stats *out, unsigned n)
         out[i].injected = ws__read(&s->injected);
         out[i].sleeps = ws__read(&s->sleeps);
         out[i].idle_ns = ws__read(&s->idle_ns);
-        out[i].cpu = p->pin_error == 0 && p->topo.wcpu != NULL ? p->topo.wcpu[i] : -1;
+        out[i].blocking = ws__read(&s->blocking);
+        out[i].uncompensated = ws__read(&s->uncompensated);
+        out[i].cpu =
+            i < p->nworkers && p->pin_error == 0 && p->topo.wcpu != NULL ? p->topo.wcpu[i] : -1;
     }
-    return (int)p->nworkers;
+    return (int)(n < filled ? n : filled);
 }

@@ -223,13 +223,41 @@ static ws_task *ws__try_steal(struct ws_worker *w, struct ws_worker *v)
     return NULL;
 }
 
-/* One pass over all victims, level by level, from a random member of each. */
+/* The active spares, from a random one on, as victims of w. */
+static ws_task *ws__steal_spares(struct ws_worker *w)
+{
+    struct ws_pool *p = w->pool;
+    /* [M5] relaxed: a hint (blocking.c). */
+    if (atomic_load_explicit(&p->spares_active, memory_order_relaxed) == 0)
+        return NULL;
+    int self = ws__spare_index(w);
+    for (int s = -1; (s = ws__spare_next(p, s)) >= 0;) {
+        if (s == self)
+            continue;
+        ws_task *x = ws__try_steal(w, &p->workers[p->nworkers + (unsigned)s]);
+        if (x != NULL)
+            return x;
+    }
+    return NULL;
+}
+
+/* One pass over all victims, level by level, from a random member of each;
+ * then the active spares. A spare tries the workers in one level. */
 static ws_task *ws__steal_round(struct ws_worker *w)
 {
     struct ws_pool *p = w->pool;
     unsigned n = p->nworkers;
+    if (ws__spare_index(w) >= 0) {
+        unsigned start = ws__rand(w) % n;
+        for (unsigned k = 0; k < n; k++) {
+            ws_task *x = ws__try_steal(w, &p->workers[(start + k) % n]);
+            if (x != NULL)
+                return x;
+        }
+        return ws__steal_spares(w);
+    }
     if (n < 2)
-        return NULL;
+        return ws__steal_spares(w);
     const uint32_t *row = p->topo.victims + (size_t)w->id * (n - 1);
     const uint32_t *ends = p->topo.level_end + (size_t)w->id * n;
     unsigned begin = 0;
@@ -244,11 +272,11 @@ static ws_task *ws__steal_round(struct ws_worker *w)
         }
         begin = ends[l];
     }
-    return NULL;
+    return ws__steal_spares(w);
 }
 
-/* Frames from outside: this worker's root queue, then every inbox (its own
- * first) and the other workers' root queues. */
+/* Frames from outside: this worker's root queue, then every worker's inbox
+ * (its own first) and root queue, then the active spares' root queues. */
 static ws_task *ws__find_root(struct ws_worker *w)
 {
     struct ws_pool *p = w->pool;
@@ -258,7 +286,7 @@ static ws_task *ws__find_root(struct ws_worker *w)
     if (x != NULL)
         return x;
     unsigned n = p->nworkers;
-    for (unsigned k = 0, i = w->id; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+    for (unsigned k = 0, i = w->id % n; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
         struct ws_worker *v = &p->workers[i];
         ws_task *chain = ws__inbox_take(&v->inbox);
         if (chain != NULL) {
@@ -271,6 +299,13 @@ static ws_task *ws__find_root(struct ws_worker *w)
         if (v != w && (x = ws__rootq_pop(&v->rq)) != NULL)
             return x;
     }
+    /* [M5] relaxed: a hint (blocking.c). */
+    if (atomic_load_explicit(&p->spares_active, memory_order_relaxed) != 0)
+        for (int s = -1; (s = ws__spare_next(p, s)) >= 0;) {
+            struct ws_worker *v = &p->workers[n + (unsigned)s];
+            if (v != w && (x = ws__rootq_pop(&v->rq)) != NULL)
+                return x;
+        }
     return NULL;
 }
 
@@ -318,6 +353,12 @@ void ws__run_found(struct ws_worker *w, ws_task *x, bool root)
     }
 }
 
+static bool ws__has_work(struct ws_worker *v)
+{
+    return ws__inbox_nonempty(&v->inbox) || ws__rootq_nonempty(&v->rq) ||
+           ws__deque_has_public(&v->dq);
+}
+
 bool ws__work_visible(struct ws_pool *p)
 {
     /* Every queued frame, and every public task (which belongs to a
@@ -325,12 +366,16 @@ bool ws__work_visible(struct ws_pool *p)
      * look after its fence sees the count if it could see the push). */
     if (!ws__gate_busy(p))
         return false;
-    for (unsigned i = 0; i < p->nworkers; i++) {
-        struct ws_worker *v = &p->workers[i];
-        if (ws__inbox_nonempty(&v->inbox) || ws__rootq_nonempty(&v->rq) ||
-            ws__deque_has_public(&v->dq))
+    for (unsigned i = 0; i < p->nworkers; i++)
+        if (ws__has_work(&p->workers[i]))
             return true;
-    }
+    /* [M5] relaxed: a hint; a spare's public tasks were published by it
+     * after it was marked active, and a retiring spare hands its queued
+     * frames to a worker's inbox before it is unmarked. */
+    if (atomic_load_explicit(&p->spares_active, memory_order_relaxed) != 0)
+        for (int s = -1; (s = ws__spare_next(p, s)) >= 0;)
+            if (ws__has_work(&p->workers[p->nworkers + (unsigned)s]))
+                return true;
     return false;
 }
 
@@ -447,10 +492,14 @@ void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg)
 static bool ws__idle_ready(struct ws_worker *w, void *arg)
 {
     (void)arg;
-    return ws__exiting(w->pool) || ws__work_visible(w->pool);
+    struct ws_pool *p = w->pool;
+    /* [M4] relaxed: a spare with a permit too many retires instead of
+     * sleeping, so that it can be handed the next one. */
+    return ws__exiting(p) || ws__work_visible(p) ||
+           (ws__spare_index(w) >= 0 && atomic_load_explicit(&p->permits, memory_order_relaxed) < 0);
 }
 
-static void ws__idle_loop(struct ws_worker *w)
+void ws__idle_loop(struct ws_worker *w)
 {
     struct ws_pool *p = w->pool;
     for (;;) {
@@ -463,7 +512,7 @@ static void ws__idle_loop(struct ws_worker *w)
         bool root = false;
         unsigned rounds = 0;
         ck_backoff_t bo = WS__BACKOFF_MIN;
-        while (!ws__exiting(p)) {
+        while (!ws__exiting(p) && !ws__spare_retire(w)) {
             x = ws__find_work(w, true, &root);
             if (x != NULL)
                 break;
@@ -484,7 +533,7 @@ static void ws__idle_loop(struct ws_worker *w)
         uint32_t before = atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
         ws__stat_add(&w->stats.idle_ns, ws__now_ns() - t0);
         if (x == NULL)
-            return;
+            return; /* exiting, or a spare that retired */
         /* The last searcher found work: wake a sleeper to keep looking, in
          * case there is more (the rule of Go's scheduler). */
         if (before == 1)
@@ -508,12 +557,25 @@ static uintptr_t ws__stack_low(void)
     return err == 0 ? (uintptr_t)lo + guard : 0;
 }
 
+void ws__worker_enter(struct ws_worker *w)
+{
+    ws__self = w;
+    w->stack_lo = ws__stack_low();
+}
+
+void ws__worker_leave(struct ws_worker *w)
+{
+    /* relaxed: a statistic; ws_pool_destroy reads it after pthread_join
+     * (a spare's, after its [M6]). */
+    atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
+    ws__self = NULL;
+}
+
 void *ws__worker_main(void *arg)
 {
     struct ws_worker *w = arg;
     struct ws_pool *p = w->pool;
-    ws__self = w;
-    w->stack_lo = ws__stack_low();
+    ws__worker_enter(w);
     w->bind_err = ws__topo_bind(&p->topo, w->id);
     /* [B1] release: publishes bind_err; pairs with [B2] in ws_pool_create(). */
     atomic_fetch_add_explicit(&p->started, 1, memory_order_release);
@@ -532,8 +594,19 @@ void *ws__worker_main(void *arg)
             ws__topo_unbind(&p->topo);
         ws__idle_loop(w);
     }
-    /* relaxed: a statistic; ws_pool_destroy reads it after pthread_join. */
-    atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
-    ws__self = NULL;
+    ws__worker_leave(w);
     return NULL;
+}
+
+void ws__publish_all(struct ws_worker *w)
+{
+    struct ws__deque *d = &w->dq;
+    bool any = false;
+    while (ws__deque_publish_owner(d, 0))
+        any = true;
+    if (!any)
+        return;
+    ws__stat_add(&w->stats.publishes, 1);
+    ws__owner_slow(w, 0); /* split back to bottom, and any demand served */
+    ws__wake_one(w->pool);
 }

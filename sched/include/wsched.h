@@ -86,22 +86,33 @@ enum ws_victim_policy {
  * NULL to ws_pool_create is the same.
  */
 struct ws_config {
-    unsigned workers; /* 0: one per core of the process's CPU binding; at most WS_MAX_WORKERS */
-    enum ws_pin_policy pin;       /* 0: WS_PIN_CORE */
-    enum ws_victim_policy victim; /* 0: WS_VICTIM_NEAREST */
-    unsigned
-        deque_log2; /* initial deque slots, as log2, 4..26; 0: 12 (4096 slots); the deque grows */
-    unsigned deque_max_log2; /* the deque grows to at most 2^this slots, deque_log2..32; 0: 32.
-                              * Spawns beyond it stay private to their worker (not stealable). */
-    unsigned
-        spin_rounds; /* failed steal rounds (with back-off) before an idle worker sleeps; 0: 64 */
-    unsigned inject_log2; /* initial slots of each worker's queue of roots from outside,
-                           * as log2, 4..20; 0: 10. The queues grow; submission never waits */
-    size_t stack_size;    /* worker thread stack in bytes, >= 64 KiB; 0: 64 MiB (reserved, not
-                             committed) */
-    uint64_t seed;        /* victim-choice random seed; 0: a fixed default, so runs repeat */
-    void *hwloc_topology; /* a loaded hwloc_topology_t to borrow (must outlive the pool); NULL: load
-                             one */
+    /* Workers: 0, one per core of the process's CPU binding; at most WS_MAX_WORKERS. */
+    unsigned workers;
+    /* 0: WS_PIN_CORE. */
+    enum ws_pin_policy pin;
+    /* 0: WS_VICTIM_NEAREST. */
+    enum ws_victim_policy victim;
+    /* Initial deque slots, as log2, 4..26; 0: 12 (4096 slots). The deque grows. */
+    unsigned deque_log2;
+    /* The deque grows to at most 2^this slots, deque_log2..32; 0: 32. Spawns
+     * beyond it stay private to their worker (not stealable). */
+    unsigned deque_max_log2;
+    /* Failed steal rounds (with back-off) before an idle worker sleeps; 0: 64. */
+    unsigned spin_rounds;
+    /* Initial slots of each worker's queue of roots from outside, as log2,
+     * 4..20; 0: 10. The queues grow: submission never waits. */
+    unsigned inject_log2;
+    /* Worker thread stack in bytes, >= 64 KiB; 0: 64 MiB (reserved, not committed). */
+    size_t stack_size;
+    /* Victim-choice random seed; 0: a fixed default, so runs repeat. */
+    uint64_t seed;
+    /* A loaded hwloc_topology_t to borrow (it must outlive the pool); NULL: load one. */
+    void *hwloc_topology;
+    /* Spare threads that may stand in for workers blocked in ws_blocking, at
+     * most 4096; 0: 256. */
+    unsigned max_blocking;
+    /* A spare with nothing to stand in for exits after this long; 0: 10 s. */
+    unsigned spare_keepalive_ms;
 };
 #define WS_CONFIG_INIT                                                                             \
     {                                                                                              \
@@ -161,26 +172,32 @@ struct ws_pool_info {
     int pin_error;                /* 0, or the negative errno that made the pool run unpinned */
     char pin_message[160];        /* why the pool runs unpinned, or "" */
     unsigned numa_nodes;
+    unsigned max_blocking; /* spare slots */
+    unsigned spares;       /* spare threads alive now */
 };
 
 /* Fills *info. Any thread. -EINVAL on NULL. */
 WS_API int ws_pool_info(const ws_pool *pool, struct ws_pool_info *info);
 
 struct ws_worker_stats {
-    uint64_t spawns;      /* ws_spawn calls (and group/loop spawns) */
-    uint64_t steals;      /* tasks taken from other workers' deques */
-    uint64_t steal_fails; /* steal attempts that found nothing or lost a race */
-    uint64_t leapfrogs;   /* steals made while waiting for a stolen child */
-    uint64_t publishes;   /* private tasks made stealable on a thief's demand */
-    uint64_t injected;    /* root tasks and jobs taken from the injection queue */
-    uint64_t sleeps;      /* times the worker went to sleep */
-    uint64_t idle_ns;     /* time spent looking for work or asleep */
-    int cpu;              /* OS index of the first PU the worker is bound to, or -1 */
+    uint64_t spawns;        /* ws_spawn calls (and group/loop spawns) */
+    uint64_t steals;        /* tasks taken from other workers' deques */
+    uint64_t steal_fails;   /* steal attempts that found nothing or lost a race */
+    uint64_t leapfrogs;     /* steals made while waiting for a stolen child */
+    uint64_t publishes;     /* private tasks made stealable on a thief's demand */
+    uint64_t injected;      /* root tasks and jobs taken from the injection queue */
+    uint64_t sleeps;        /* times the worker went to sleep */
+    uint64_t idle_ns;       /* time spent looking for work or asleep */
+    uint64_t blocking;      /* outermost ws_blocking calls made on it */
+    uint64_t uncompensated; /* of those, calls no spare could stand in for */
+    int cpu;                /* OS index of the first PU the worker is bound to, or -1 */
 };
 
 /*
- * Copies the counters of workers [0, n) into stats[] (n may exceed the
- * worker count) and returns the number of workers, or -EINVAL. Any thread.
+ * Copies the counters of workers [0, n) into stats[] and returns how many
+ * entries it filled, or -EINVAL. Entries past the worker count are the
+ * spare slots ws_blocking has used (cpu -1): pass n = workers +
+ * max_blocking to get them all. Any thread.
  * Counters are exact once the pool is idle; while tasks run, a worker's
  * spawn count may lag by the spawns since it last looked for work.
  */
@@ -244,6 +261,25 @@ WS_API void ws_job_release(ws_job *job);
  * (as ws_submit).
  */
 WS_API int ws_post(ws_pool *pool, ws_task *t, ws_task_fn fn);
+
+/* ------------------------------------------------------------------ */
+/* Blocking inside a task                                             */
+
+/*
+ * Runs fn(w, arg), which may block (read, sleep, lock, a database call), on
+ * the calling worker, while the pool keeps its configured number of threads
+ * running tasks: the caller's private tasks are made stealable first, and
+ * a spare thread stands in for the caller until fn returns (a retired
+ * spare, or a new one, up to config.max_blocking; spares are kept for reuse
+ * and exit after spare_keepalive_ms idle). fn may spawn and sync, and call
+ * ws_blocking again (the inner call needs no second spare). If no spare can
+ * stand in (all in use, or a thread cannot be started), fn runs anyway and
+ * the worker's `uncompensated` counter says so. From outside any pool (w
+ * NULL) fn just runs. While calls are in flight, ws_pool_destroy waits for
+ * them like for any running task. Worker (w must be the calling worker) or
+ * w NULL. Returns 0, or -EINVAL (NULL fn; w not the calling worker).
+ */
+WS_API int ws_blocking(ws_worker *w, ws_fn fn, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Workers                                                            */
