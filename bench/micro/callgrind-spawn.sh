@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Instructions per spawn, by callgrind: one worker, only the fib computation
+# counted (callgrind --toggle-collect on the function that runs it), as
+#   (I(fib 30) - I(fib 25)) / (spawns(30) - spawns(25)),   spawns(n) = fib(n+1) - 1,
+# the difference cancelling everything that does not scale with n.
+# usage: bench/micro/callgrind-spawn.sh [build-dir]   (default build/release)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build/release}
+exe="$build/bench/wsbench-spawncost"
+[ -x "$exe" ] || { echo "callgrind-spawn: build $exe first (scripts/bench.sh builds it)" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "callgrind-spawn: valgrind is not installed" >&2; exit 2; }
+
+# The function whose dynamic extent is counted, per executor. The stealing
+# root runs on the worker thread; OpenMP and TBB run fib on the caller's.
+declare -A toggle=(
+  [serial]='fib_twin'
+  [stealing]='st_fib_root'
+  [openmp]='om_native_fib'
+  [tbb]='(anonymous namespace)::tx_native_fib(*'
+)
+spawns25=121392    # fib(26) - 1
+spawns30=1346268   # fib(31) - 1
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+printf '%-10s %15s %15s %12s\n' executor "I(fib 25)" "I(fib 30)" "per spawn"
+for e in serial stealing openmp tbb; do
+  for n in 25 30; do
+    OMP_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/$e.$n" \
+      --toggle-collect="${toggle[$e]}" "$exe" "$e" "$n" >/dev/null 2>"$tmp/$e.$n.log" \
+      || { cat "$tmp/$e.$n.log" >&2; exit 1; }
+  done
+  i25=$(awk '/^totals:/ {print $2}' "$tmp/$e.25")
+  i30=$(awk '/^totals:/ {print $2}' "$tmp/$e.30")
+  awk -v e="$e" -v a="$i25" -v b="$i30" -v s="$((spawns30 - spawns25))" \
+    'BEGIN { printf "%-10s %15d %15d %12.1f\n", e, a, b, (b - a) / s }'
+done

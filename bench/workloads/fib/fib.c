@@ -1,0 +1,266 @@
+/*
+ * fib.c - the fib workload: fib(n) by the doubly recursive definition, one
+ * task per call. It does almost no work per task, so its time is the cost
+ * of spawning and syncing: the overhead benchmark of fork-join models.
+ *
+ * Parameters: n:<0..50> (default 30); variant:twin|gcc (serial only).
+ *
+ * - Fork-join executors with a native fib (bench/exec.h, struct
+ *   exec_native) run it in their own idiom: spawn fib(n-1), call fib(n-2),
+ *   no cut-off. Others that nest use run()/forkn(2).
+ * - Flat executors get the tree cut at depth `cutoff` (default: the first
+ *   depth with at least FIB_FLAT_PER_WORKER x workers subproblems): the
+ *   caller expands fib(n) into the subproblems fib(n - k) at that depth, and
+ *   each is a piece computed by the serial twin.
+ * run->tasks is the number of spawns (internal nodes of the call tree, as
+ * fib(n+1) - 1) or of pieces.
+ *
+ * The serial twin and honesty. Compiled with -O2, gcc rewrites the plain
+ * `return fib(n-1) + fib(n-2)` into one call and a loop (tail recursion with
+ * an accumulator), and inlines the recursion into itself a few levels deep:
+ * half the calls of the computation the scheduler runs, where every spawn
+ * is a real frame. The twin therefore makes both calls real calls, as the
+ * scheduled versions do: `noinline`, and an empty asm on the first result
+ * after the second call so that neither call is in tail position. Other
+ * transformations, which the scheduled versions get too (the n < 2 test
+ * inlined into callers), are left to gcc. What gcc does with the plain
+ * source is measured too (variant:gcc), and reported next to it.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/hist.h"
+#include "workloads/workload.h"
+
+#define FIB_MAX_N 50
+#define FIB_FLAT_PER_WORKER 32
+#define FIB_FLAT_MAX_PIECES 65536
+
+struct fib_state {
+    unsigned n;
+    int variant_gcc;
+    int64_t answer;
+    uint64_t spawns;
+};
+
+/* The sequential twin: both calls real calls (see the file comment). */
+__attribute__((noinline)) static int64_t fib_twin(unsigned n)
+{
+    if (n < 2)
+        return n;
+    int64_t a = fib_twin(n - 1);
+    int64_t b = fib_twin(n - 2);
+    __asm__("" : "+r"(a)); /* keeps fib_twin(n - 2) out of tail position */
+    return a + b;
+}
+
+/* The same source without the barrier: whatever gcc makes of it. */
+static int64_t fib_gcc(unsigned n)
+{
+    if (n < 2)
+        return n;
+    return fib_gcc(n - 1) + fib_gcc(n - 2);
+}
+
+/* fib(n) and the spawns of the call tree, fib(n+1) - 1, by iteration. */
+static void fib_closed(unsigned n, int64_t *value, uint64_t *spawns)
+{
+    uint64_t a = 0, b = 1;
+    for (unsigned i = 0; i < n; i++) {
+        uint64_t t = a + b;
+        a = b;
+        b = t;
+    }
+    *value = (int64_t)a;
+    *spawns = b - 1;
+}
+
+static int fib_check(const struct fib_state *s, const char *exec_name, int64_t got,
+                     struct work_run *run)
+{
+    if (got == s->answer)
+        return 0;
+    snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %" PRId64 ", expected %" PRId64,
+             s->n, exec_name, got, s->answer);
+    return -EPROTO;
+}
+
+/* ---- fork-join through run()/forkn() ---------------------------------------------------- */
+
+struct fib_fj {
+    const struct exec_ops *ops;
+    unsigned n;
+    int64_t result;
+};
+
+static void fib_fj_node(struct exec *x, void *arg, size_t i);
+
+static void fib_fj_children(struct exec *x, void *arg, size_t i)
+{
+    struct fib_fj *kids = arg;
+    fib_fj_node(x, &kids[i], 0);
+}
+
+static void fib_fj_node(struct exec *x, void *arg, size_t i)
+{
+    struct fib_fj *f = arg;
+    (void)i;
+    if (f->n < 2) {
+        f->result = f->n;
+        return;
+    }
+    struct fib_fj kids[2] = {{f->ops, f->n - 1, 0}, {f->ops, f->n - 2, 0}};
+    f->ops->forkn(x, 2, fib_fj_children, kids);
+    f->result = kids[0].result + kids[1].result;
+}
+
+/* ---- flat: subproblems at a cut-off depth ------------------------------------------------ */
+
+static int fib_piece(const void *arg, size_t arg_len, void *res, size_t res_cap, size_t *res_len)
+{
+    uint32_t n;
+    if (arg_len != sizeof(n) || res_cap < sizeof(int64_t))
+        return -EINVAL;
+    memcpy(&n, arg, sizeof(n));
+    int64_t v = fib_twin(n);
+    memcpy(res, &v, sizeof(v));
+    *res_len = sizeof(v);
+    return 0;
+}
+
+/* Expands fib(n) to depth d: the subproblems (leaves n < 2 are summed at once). */
+static void fib_expand(unsigned n, unsigned d, uint32_t *out, size_t *count, int64_t *direct)
+{
+    if (n < 2) {
+        *direct += n;
+        return;
+    }
+    if (d == 0) {
+        out[(*count)++] = n;
+        return;
+    }
+    fib_expand(n - 1, d - 1, out, count, direct);
+    fib_expand(n - 2, d - 1, out, count, direct);
+}
+
+static int fib_run_flat(struct fib_state *s, const struct exec_ops *ops, struct exec *x,
+                        struct work_run *run)
+{
+    unsigned want = FIB_FLAT_PER_WORKER * (ops->workers ? ops->workers(x) : 1), depth = 0;
+    while (((size_t)1 << depth) < want && depth < 16)
+        depth++;
+    size_t cap = (size_t)1 << depth, n = 0;
+    uint32_t *args = malloc(cap * sizeof(*args));
+    int64_t *vals = malloc(cap * sizeof(*vals));
+    struct exec_piece *pc = calloc(cap, sizeof(*pc));
+    if (args == NULL || vals == NULL || pc == NULL) {
+        free(args), free(vals), free(pc);
+        snprintf(run->error, sizeof(run->error), "fib: out of memory");
+        return -ENOMEM;
+    }
+    int64_t sum = 0;
+    fib_expand(s->n, depth, args, &n, &sum);
+    for (size_t i = 0; i < n; i++)
+        pc[i] = (struct exec_piece){.id = (uint32_t)i, .arg = &args[i], .arg_len = sizeof(args[i]),
+                                    .res = &vals[i], .res_cap = sizeof(vals[i])};
+    int err = n ? ops->map(x, fib_piece, pc, n) : 0;
+    for (size_t i = 0; i < n && err == 0; i++) {
+        sum += vals[i];
+        if (run->latency)
+            hist_record(run->latency, pc[i].t_done_ns - pc[i].t_submit_ns);
+    }
+    if (err != 0) {
+        const char *why = ops->last_error ? ops->last_error(x) : "";
+        snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: a piece failed (%s)%s%s", s->n,
+                 ops->name, strerror(-err), why[0] ? ": " : "", why);
+    } else {
+        err = fib_check(s, ops->name, sum, run);
+    }
+    run->tasks = n;
+    free(args), free(vals), free(pc);
+    return err;
+}
+
+/* ---- the workload ------------------------------------------------------------------------ */
+
+static int fib_prepare(void **state, const char *params, char *err, size_t errlen)
+{
+    static const char *const keys[] = {"n", "variant", NULL};
+    uint64_t n = 30;
+    char variant[16] = "twin";
+    if (wl_params_known("fib", params, keys, err, errlen) != 0)
+        return -EINVAL;
+    if (param_u64(params, "n", 0, FIB_MAX_N, &n) < 0) {
+        snprintf(err, errlen, "fib: n must be an integer in 0..%d", FIB_MAX_N);
+        return -EINVAL;
+    }
+    if (param_str(params, "variant", variant, sizeof(variant)) < 0 ||
+        (strcmp(variant, "twin") != 0 && strcmp(variant, "gcc") != 0)) {
+        snprintf(err, errlen, "fib: variant must be twin or gcc");
+        return -EINVAL;
+    }
+    struct fib_state *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        snprintf(err, errlen, "fib: out of memory");
+        return -ENOMEM;
+    }
+    s->n = (unsigned)n;
+    s->variant_gcc = strcmp(variant, "gcc") == 0;
+    fib_closed(s->n, &s->answer, &s->spawns);
+    *state = s;
+    return 0;
+}
+
+static void fib_release(void *state)
+{
+    free(state);
+}
+
+static int fib_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
+{
+    struct fib_state *s = state;
+    run->tasks = 0;
+    run->error[0] = '\0';
+    if (!ops->can_nest)
+        return fib_run_flat(s, ops, x, run);
+    int64_t got;
+    int err;
+    if (ops->native != NULL && ops->native->fib != NULL) {
+        got = ops->native->fib(x, s->n); /* or a negative errno */
+        err = got < 0 ? (int)got : 0;
+    } else {
+        struct fib_fj root = {ops, s->n, 0};
+        err = ops->run(x, fib_fj_node, &root);
+        got = root.result;
+    }
+    if (err != 0) {
+        snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %s", s->n, ops->name,
+                 strerror(-err));
+        return err;
+    }
+    run->tasks = s->spawns;
+    return fib_check(s, ops->name, got, run);
+}
+
+static int fib_serial(void *state, struct work_run *run)
+{
+    struct fib_state *s = state;
+    run->error[0] = '\0';
+    run->tasks = s->spawns;
+    return fib_check(s, s->variant_gcc ? "serial (gcc variant)" : "serial",
+                     s->variant_gcc ? fib_gcc(s->n) : fib_twin(s->n), run);
+}
+
+const struct workload workload_fib = {
+    .name = "fib",
+    .kind = "cpu",
+    .params_default = "n:30",
+    .params_quick = "n:20",
+    .prepare = fib_prepare,
+    .release = fib_release,
+    .run = fib_run,
+    .serial = fib_serial,
+};

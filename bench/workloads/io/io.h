@@ -1,0 +1,165 @@
+/*
+ * io_common.h - what the workloads of wsbench_workloads share.
+ *
+ *  wl_*  parameters (unknown keys refused, ranges with messages), run labels,
+ *        a 64-bit mixer, per-prepare tokens, and the report of a failed
+ *        map(): used by all seven (matmul, sort, sleep, pipe, socket, file,
+ *        mixed).
+ *  io_*  the IO and mixed workloads: their run() and serial() (one piece
+ *        per task through ops->map(), or in order by the serial twin, each
+ *        answer checked and each latency recorded); a blocking wait that
+ *        cannot end early; reads and writes with a deadline, so a lost peer
+ *        fails a piece instead of hanging it; a service thread over epoll
+ *        (pipe's echo, socket's server); a private temporary directory.
+ *
+ * Everything returns 0 or a negative errno, and prints nothing.
+ */
+#ifndef WSBENCH_IO_COMMON_H
+#define WSBENCH_IO_COMMON_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exec/exec.h"
+#include "workloads/workload.h"
+
+/* How long a piece waits for its peer (a pipe's echo, the socket server) before it fails. */
+#define IO_TIMEOUT_MS 10000
+
+/* ---- every workload ---------------------------------------------------------------------- */
+
+/* splitmix64's finalizer: a bijection of 64-bit words that mixes every bit into every bit. */
+static inline uint64_t wl_mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= UINT64_C(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x *= UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+/*
+ * param_u64() with a default and a message: *out is dflt if key is absent,
+ * the value if it lies in [lo, hi]; else -EINVAL and err says
+ * "<wname>: <key>: want an integer in [lo, hi]".
+ */
+int wl_param_u64(const char *wname, const char *params, const char *key, uint64_t lo, uint64_t hi,
+                 uint64_t dflt, uint64_t *out, char *err, size_t errlen);
+
+/* "<wname>/<params>" (or "<wname>" if params is empty): how run errors name a prepared state. */
+void wl_label(char *label, size_t len, const char *wname, const char *params);
+
+/*
+ * A number no other prepare() of this process, nor any earlier process,
+ * is likely to have drawn: pieces compare the token in their argument with
+ * the one in the state they reach through inherited memory, so a worker
+ * process forked before prepare() fails with -ESTALE instead of computing
+ * from whatever its copy holds there.
+ */
+uint64_t wl_token(void);
+
+/*
+ * After ops->map() returned err != 0: writes to run->error
+ * "<label> on <exec>: piece <id> failed: <why>" (the first failed piece, or
+ * the map itself), with the executor's last_error() if it says anything.
+ * A piece's -ESTALE is spelled out as a worker forked before prepare().
+ */
+void wl_map_failed(struct work_run *run, const char *label, const struct exec_ops *ops,
+                   struct exec *x, const struct exec_piece *pieces, size_t n, int err);
+
+/* ---- IO and mixed workloads: one piece per task ------------------------------------------ */
+
+/*
+ * What an IO or mixed workload tells io_run(): its pieces and their answers.
+ * A piece's result begins with its uint32_t id (io_run() checks the length
+ * and the id); check() judges the rest: 0, or -EPROTO with why filled
+ * ("round 3: the echo differs at byte 5").
+ */
+struct io_desc {
+    size_t arg_size;
+    size_t res_size;
+    exec_piece_fn piece;
+    /* Writes piece i's argument to arg (arg_size bytes, zeroed beforehand). */
+    void (*fill)(const void *state, size_t i, void *arg);
+    int (*check)(const void *state, size_t i, const void *arg, const void *res, char *why,
+                 size_t whylen);
+};
+
+/* The first member of an IO or mixed workload's state. */
+struct io_head {
+    const struct io_desc *desc;
+    char label[160]; /* wl_label() */
+    uint64_t tasks;  /* pieces per run */
+};
+
+/*
+ * workload.run and workload.serial of an IO or mixed workload, whose state
+ * begins with a struct io_head: every one of its tasks is a piece, run
+ * through ops->map(x, ...) (io_run) or, by the serial twin (io_serial), in
+ * order on this thread, all submitted at the start as exec_serial does.
+ * Then every answer is checked, each piece's t_done - t_submit goes to
+ * run->latency (if set) and run->tasks = tasks. 0, or the error with
+ * run->error naming the label and the executor.
+ */
+int io_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
+int io_serial(void *state, struct work_run *run);
+
+/*
+ * Blocks the calling thread for ns nanoseconds in clock_nanosleep() on an
+ * absolute CLOCK_MONOTONIC deadline (a signal restarts the wait, never
+ * shortens it) and returns how long it blocked: never less than ns.
+ */
+uint64_t io_block_ns(uint64_t ns);
+
+/*
+ * Polls fd for events until timeout_ms passes. 0 when ready, -ETIMEDOUT,
+ * or a poll() error. POLLHUP/POLLERR count as ready: the read or write that
+ * follows reports them.
+ */
+int io_wait(int fd, short events, int timeout_ms);
+
+/* Writes all len bytes to fd (blocking or not), waiting at most timeout_ms for room each time. */
+int io_write_all(int fd, const void *buf, size_t len, int timeout_ms);
+
+/*
+ * Reads exactly len bytes from fd, waiting at most timeout_ms for each part.
+ * End-of-file before len is -ECONNRESET.
+ */
+int io_read_full(int fd, void *buf, size_t len, int timeout_ms);
+
+/*
+ * A service thread over an epoll set, for the servers that live in the
+ * benchmark process (pipe's echo, socket's server). io_loop_open() makes
+ * the set with a stop eventfd in it, tagged IO_LOOP_STOP (epoll data.u64);
+ * the caller adds its own descriptors with other tags and starts the thread
+ * with io_loop_start(); the thread returns when epoll_wait() reports
+ * IO_LOOP_STOP. io_loop_close() signals it, joins it, and closes both
+ * descriptors (it is fine on a loop that io_loop_open() left half made).
+ */
+#define IO_LOOP_STOP UINT64_MAX
+
+struct io_loop {
+    int epfd;    /* -1 if not open */
+    int stop_fd; /* an eventfd; -1 if not open */
+    int started; /* the thread runs */
+    pthread_t thread;
+};
+
+/* 0, or the error of epoll_create1, eventfd or epoll_ctl. */
+int io_loop_open(struct io_loop *l);
+/* 0, or pthread_create's error, negated. */
+int io_loop_start(struct io_loop *l, void *(*fn)(void *), void *arg);
+void io_loop_close(struct io_loop *l);
+
+/*
+ * Makes a private directory "$TMPDIR/wsbench-<tag>-XXXXXX" ($TMPDIR unset or
+ * empty: /tmp) and writes its path to path. 0, -ENAMETOOLONG (longer than
+ * len, or than maxlen if that is smaller), or mkdtemp's error.
+ */
+int io_tmpdir_make(char *path, size_t len, size_t maxlen, const char *tag);
+
+/* Removes every entry of directory path (files, FIFOs: no subdirectories), then path itself. */
+void io_tmpdir_remove(const char *path);
+
+#endif /* WSBENCH_IO_COMMON_H */
