@@ -6,7 +6,7 @@
  *    to a byte-blob result. Every executor implements it; it is the only
  *    shape a flat model (threadpool, procpool) can run. Blobs, not pointers,
  *    so that a piece can cross a process boundary.
- *  - run() + forkn(): nested fork-join. Only models with can_nest run it;
+ *  - run() + forkn(): nested fork-join. Only models with EXEC_NESTS run it;
  *    workloads cut their trees into pieces at a cut-off depth for the others.
  *
  * Errors are 0 or a negative errno, as in libwsched.
@@ -52,23 +52,28 @@ struct exec_piece {
 typedef void (*exec_fork_fn)(struct exec *x, void *arg, size_t i);
 
 /*
- * Native fork-join versions of the two workloads whose per-task overhead is
- * the point of the measurement, written in each model's own idiom (wsched
- * spawn/reclaim, an OpenMP task, a oneTBB task_group) so that no executor
- * pays for this interface's indirection. Both run a whole computation from
- * a plain thread and return its answer, or a negative errno.
- *  fib(n): spawn fib(n-1), call fib(n-2), no cut-off.
- *  nqueens(n): one task per valid column of the next row, counting solutions.
+ * What the harness needs to know about a model, as flags (exec_ops.flags).
+ * Each is read by the harness (core/) or the report; a model sets those
+ * that are true of it. Issues 9 and 10 add a flag for event-driven models
+ * (pieces must not block) when their executors and workload forms land.
  */
-struct exec_native {
-    int64_t (*fib)(struct exec *x, unsigned n);
-    int64_t (*nqueens)(struct exec *x, unsigned n);
+enum exec_flag {
+    EXEC_NESTS = 1u << 0,       /* run() and forkn() work: fork-join workloads nest on it */
+    EXEC_PROCESSES = 1u << 1,   /* pieces run in other processes (inputs reach them by fork) */
+    EXEC_BLOCKING_OK = 1u << 2, /* sized for waits, not cores: IO workloads sweep many workers */
+    EXEC_VARIANT = 1u << 3,     /* a variant of another model: runs only when named, not in "all" */
 };
 
 struct exec_ops {
-    const char *name; /* "serial", "threadpool", "procpool", "stealing", "openmp", "tbb" */
-    int can_nest;     /* 1 if run()/forkn() are implemented */
-    int processes;    /* 1 if pieces run in other processes */
+    const char *name; /* as on the command line and in results: "stealing" */
+    unsigned flags;   /* enum exec_flag */
+    /*
+     * The idiom a workload's native variants are written in, or NULL: a
+     * workload with a variant for this family (workloads/fib/fib_stealing.c
+     * for "stealing") runs that instead of its run()/forkn() form. Variants
+     * of one model (stealing-random) share its family.
+     */
+    const char *family;
     /* Any thread. 0, -EINVAL, -ENOMEM, or the error of a thread/process start. */
     int (*create)(struct exec **out, const struct exec_config *cfg);
     /* Stops workers and frees. NULL is a no-op. */
@@ -80,14 +85,12 @@ struct exec_ops {
      * on a dead worker.
      */
     int (*map)(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, size_t n);
-    /* can_nest only: runs root(x, arg, 0) on the executor and waits. */
+    /* EXEC_NESTS only: runs root(x, arg, 0) on the executor and waits. */
     int (*run)(struct exec *x, exec_fork_fn root, void *arg);
-    /* can_nest only, from inside run(): fn(x, arg, i) for i in [0, n) in parallel; waits for all. */
+    /* EXEC_NESTS only, from inside run(): fn(x, arg, i) for i in [0, n) in parallel; waits for all. */
     void (*forkn)(struct exec *x, size_t n, exec_fork_fn fn, void *arg);
     /* The number of workers actually running. */
     unsigned (*workers)(const struct exec *x);
-    /* Optional (NULL): native fib/nqueens, for can_nest executors. */
-    const struct exec_native *native;
     /*
      * Optional (NULL): CPU time (user+sys, ns) used so far by the
      * executor's own child processes, live and reaped; the process CPU time
@@ -100,10 +103,12 @@ struct exec_ops {
      * "" if nothing did. Owned by x, valid until its next map() or destroy.
      */
     const char *(*last_error)(const struct exec *x);
-    int extra; /* 1: a variant run only when named, not part of "all" */
 };
 
-/* The registry (bench/exec.c): NULL-terminated, in display order. */
+/*
+ * The registry, in display order, NULL-terminated: generated from the
+ * wsbench_executor() lines of bench/exec/CMakeLists.txt (exec/registry.c).
+ */
 extern const struct exec_ops *const exec_all[];
 const struct exec_ops *exec_find(const char *name);
 

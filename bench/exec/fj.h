@@ -1,7 +1,6 @@
 /*
- * exec_fj.h - what the three fork-join executors (exec_stealing.c,
- * exec_openmp.c, exec_tbb.cc) share: their limits, how one map() piece is
- * run, and the nqueens placement test of their native versions.
+ * fj.h - what the three fork-join executors (stealing.c, openmp.c, tbb.cc)
+ * share: their limit on workers, and how one map() piece is run.
  *
  * Compiles as C11 and as C++17.
  */
@@ -12,11 +11,6 @@
 
 #include "exec/exec.h"
 
-/* fib(92) is the largest Fibonacci number an int64_t holds: beyond, -EOVERFLOW. */
-#define EXEC_FJ_FIB_MAX 92u
-/* nqueens boards are char[EXEC_FJ_NQ_MAX]; beyond, -EINVAL (n = 16 runs for minutes, 20 for
- * hours). Small on purpose: a node's children's frames, each with a board, are on its stack. */
-#define EXEC_FJ_NQ_MAX 16u
 /* More threads than this is a configuration mistake, not a benchmark (wsched's WS_MAX_WORKERS). */
 #define EXEC_FJ_MAX_WORKERS 1024u
 
@@ -42,17 +36,6 @@ static inline int exec_fj_first_failure(const struct exec_piece *pieces, size_t 
         if (pieces[i].status != 0)
             return pieces[i].status;
     return 0;
-}
-
-/* 1 if a queen in row j, column c is attacked by none of rows [0, j); q[r] is row r's column. */
-static inline int exec_fj_nq_ok(const char *q, unsigned j, unsigned c)
-{
-    for (unsigned r = 0; r < j; r++) {
-        int d = q[r] - (int)c;
-        if (d == 0 || d == (int)(j - r) || -d == (int)(j - r))
-            return 0;
-    }
-    return 1;
 }
 
 #endif /* WSBENCH_EXEC_FJ_H */

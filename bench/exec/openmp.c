@@ -1,11 +1,11 @@
 /*
- * exec_openmp.c - the "openmp" executor: OpenMP tasks on gcc's libgomp.
+ * openmp.c - the "openmp" executor: OpenMP tasks on gcc's libgomp.
  * Compiled with -fopenmp (OpenMP::OpenMP_C).
  *
- * Workers are the threads of a parallel region: every entry (run, map, the
- * native fib and nqueens) opens `#pragma omp parallel num_threads(P)`, one
- * thread of which (`single`) runs the root while the others take tasks at
- * the single's barrier.
+ * Workers are the threads of a parallel region: every entry (run, map, and
+ * the workloads' native variants, workloads/<name>/<name>_openmp.c) opens
+ * `#pragma omp parallel num_threads(P)`, one thread of which (`single`)
+ * runs the root while the others take tasks at the single's barrier.
  *
  *  create(): P = cfg->workers, or 0 for omp_get_max_threads() (which reads
  *            OMP_NUM_THREADS, else one per CPU). One empty region starts the
@@ -159,97 +159,15 @@ static int om_map(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, s
     return exec_fj_first_failure(pieces, n);
 }
 
-/* ---- native fib --------------------------------------------------------- */
-
-/* spawn fib(n-1) as a task, call fib(n-2), taskwait; no cut-off, no if() clause. */
-static int64_t om_fib_rec(unsigned n)
-{
-    int64_t a, b;
-
-    if (n < 2)
-        return n;
-#pragma omp task default(none) shared(a) firstprivate(n)
-    a = om_fib_rec(n - 1);
-    b = om_fib_rec(n - 2);
-#pragma omp taskwait
-    return a + b;
-}
-
-/* The entry point; also callgrind's toggle point (the region runs on this thread). */
-static int64_t om_native_fib(struct exec *x, unsigned n)
-{
-    int64_t r = 0;
-
-    if (x == NULL)
-        return -EINVAL;
-    if (n > EXEC_FJ_FIB_MAX)
-        return -EOVERFLOW;
-#pragma omp parallel num_threads(x->workers) default(none) shared(r, n)
-#pragma omp single
-    r = om_fib_rec(n);
-    return r;
-}
-
-/* ---- native nqueens ----------------------------------------------------- */
-
-/* A board, as a struct so that firstprivate gives each task its own copy. */
-struct om_board {
-    char q[EXEC_FJ_NQ_MAX]; /* q[r]: the column of row r's queen */
-};
-
-/* Solutions below a board with rows [0, j) filled: one task per valid column of row j. */
-static int64_t om_nq_rec(unsigned n, unsigned j, const struct om_board *q)
-{
-    int64_t counts[EXEC_FJ_NQ_MAX], sum = 0;
-    unsigned k = 0;
-
-    if (j == n)
-        return 1;
-    for (unsigned c = 0; c < n; c++) {
-        struct om_board b;
-
-        if (!exec_fj_nq_ok(q->q, j, c))
-            continue;
-        b = *q; /* the child's own copy of the board */
-        b.q[j] = (char)c;
-#pragma omp task default(none) firstprivate(b, k, n, j) shared(counts)
-        counts[k] = om_nq_rec(n, j + 1, &b);
-        k++;
-    }
-#pragma omp taskwait
-    for (unsigned i = 0; i < k; i++)
-        sum += counts[i];
-    return sum;
-}
-
-static int64_t om_native_nqueens(struct exec *x, unsigned n)
-{
-    struct om_board b = {{0}};
-    int64_t r = 0;
-
-    if (x == NULL || n > EXEC_FJ_NQ_MAX)
-        return -EINVAL;
-#pragma omp parallel num_threads(x->workers) default(none) shared(r, n, b)
-#pragma omp single
-    r = om_nq_rec(n, 0, &b);
-    return r;
-}
-
-static const struct exec_native om_native = {
-    .fib = om_native_fib,
-    .nqueens = om_native_nqueens,
-};
-
 const struct exec_ops exec_openmp = {
     .name = "openmp",
-    .can_nest = 1,
-    .processes = 0,
+    .flags = EXEC_NESTS,
+    .family = "openmp",
     .create = om_create,
     .destroy = om_destroy,
     .map = om_map,
     .run = om_run,
     .forkn = om_forkn,
     .workers = om_workers,
-    .native = &om_native,
     .last_error = NULL,
 };

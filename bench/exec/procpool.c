@@ -1,5 +1,5 @@
 /*
- * exec_procpool.c - the "procpool" executor: N pre-forked worker processes,
+ * procpool.c - the "procpool" executor: N pre-forked worker processes,
  * the model of Python's concurrent.futures.ProcessPoolExecutor.
  *
  * Shape. create() forks N workers (fork, no exec: a child calls a piece's
@@ -703,8 +703,7 @@ static const char *pp_last_error(const struct exec *x)
 
 const struct exec_ops exec_procpool = {
     .name = "procpool",
-    .can_nest = 0,
-    .processes = 1,
+    .flags = EXEC_PROCESSES | EXEC_BLOCKING_OK,
     .create = pp_create,
     .destroy = pp_destroy,
     .map = pp_map,

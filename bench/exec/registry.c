@@ -1,19 +1,19 @@
 /*
- * exec.c - the registry of executors, in display order: the sequential
- * baseline, the flat pools, then the fork-join models.
+ * registry.c - the registry of executors, in display order. The list is
+ * generated from the wsbench_executor() lines of bench/exec/CMakeLists.txt
+ * (wsbench_registry.h): adding one there adds it here, to the usage text,
+ * to the context's executors: line and to the report's order and colours.
  */
 #include <string.h>
 
 #include "exec/exec.h"
+#include "wsbench_registry.h"
 
-extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool, exec_stealing,
-    exec_openmp, exec_tbb, exec_stealing_random;
+#define WSBENCH_EXEC_DECLARE(sym, name, color, point) extern const struct exec_ops exec_##sym;
+WSBENCH_EXECUTORS(WSBENCH_EXEC_DECLARE)
 
-/* The variants (extra = 1) come last. */
-const struct exec_ops *const exec_all[] = {
-    &exec_serial, &exec_threadpool, &exec_procpool,        &exec_stealing,
-    &exec_openmp, &exec_tbb,        &exec_stealing_random, NULL,
-};
+#define WSBENCH_EXEC_ENTRY(sym, name, color, point) &exec_##sym,
+const struct exec_ops *const exec_all[] = {WSBENCH_EXECUTORS(WSBENCH_EXEC_ENTRY) NULL};
 
 const struct exec_ops *exec_find(const char *name)
 {

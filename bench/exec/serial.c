@@ -1,5 +1,5 @@
 /*
- * exec_serial.c - the executor with no parallelism: everything runs on the
+ * serial.c - the executor with no parallelism: everything runs on the
  * calling thread, in order. It is the baseline every other model is
  * measured against, and the simplest correct implementation of exec.h.
  */
@@ -83,8 +83,7 @@ static unsigned serial_workers(const struct exec *x)
 
 const struct exec_ops exec_serial = {
     .name = "serial",
-    .can_nest = 1,
-    .processes = 0,
+    .flags = EXEC_NESTS,
     .create = serial_create,
     .destroy = serial_destroy,
     .map = serial_map,

@@ -1,5 +1,5 @@
 /*
- * exec_stealing.c - the "stealing" executor: libwsched, the work-stealing
+ * stealing.c - the "stealing" executor: libwsched, the work-stealing
  * scheduler of this project (sched/include/wsched.h).
  *
  * One ws_pool per executor, created with the library's defaults but for the
@@ -19,10 +19,9 @@
  *  map():   every piece a task: ws_parallel_for() with a grain of 1 inside
  *           one ws_run(). All pieces are submitted at once (one t_submit).
  *
- * The native fib and nqueens use the library's own idiom: frames on the
- * stack, fields set one by one (a whole-frame initialiser would zero the
- * frame's private words too, instructions on the fast path for nothing),
- * and ws_reclaim() with the child's work done by a direct call.
+ * Workloads' native variants for this family ("stealing", for
+ * stealing-random too) reach the pool with exec_stealing_pool()
+ * (workloads/fib/fib_stealing.c).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -217,160 +216,28 @@ static int st_map(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, s
     return exec_fj_first_failure(pieces, n);
 }
 
-/* ---- native fib --------------------------------------------------------- */
-
-struct st_fib_frame {
-    ws_task task;
-    unsigned n;
-    int64_t r;
-};
-
-static int64_t st_fib_rec(ws_worker *w, unsigned n);
-
-static void st_fib_task(ws_worker *w, ws_task *t)
-{
-    struct st_fib_frame *f = WS_CONTAINER_OF(t, struct st_fib_frame, task);
-    f->r = st_fib_rec(w, f->n);
-}
-
-/* spawn fib(n-1), call fib(n-2), no cut-off. */
-static int64_t st_fib_rec(ws_worker *w, unsigned n)
-{
-    struct st_fib_frame f;
-    int64_t y;
-
-    if (n < 2)
-        return n;
-    f.n = n - 1;
-    ws_spawn(w, &f.task, st_fib_task);
-    y = st_fib_rec(w, n - 2);
-    if (ws_reclaim(w, &f.task))
-        f.r = st_fib_rec(w, n - 1);
-    return f.r + y;
-}
-
-/* The root task, run on a worker; also callgrind's toggle point (see the report). */
-struct st_native_root {
-    unsigned n;
-    int64_t r;
-};
-
-static void st_fib_root(ws_worker *w, void *arg)
-{
-    struct st_native_root *a = arg;
-    a->r = st_fib_rec(w, a->n);
-}
-
-static int64_t st_native_fib(struct exec *x, unsigned n)
-{
-    struct st_native_root a = {.n = n, .r = 0};
-    int e;
-
-    if (x == NULL)
-        return -EINVAL;
-    if (n > EXEC_FJ_FIB_MAX)
-        return -EOVERFLOW;
-    e = ws_run(x->pool, st_fib_root, &a);
-    return e != 0 ? e : a.r;
-}
-
-/* ---- native nqueens ----------------------------------------------------- */
-
-struct st_nq_board {
-    char q[EXEC_FJ_NQ_MAX]; /* q[r]: the column of row r's queen */
-};
-
-struct st_nq_frame {
-    ws_task task;
-    unsigned n, j; /* board size; rows filled in b */
-    int64_t count;
-    struct st_nq_board b; /* the child's own copy of the board */
-};
-
-static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const struct st_nq_board *b);
-
-static void st_nq_task(ws_worker *w, ws_task *t)
-{
-    struct st_nq_frame *f = WS_CONTAINER_OF(t, struct st_nq_frame, task);
-    f->count = st_nq_rec(w, f->n, f->j, &f->b);
-}
-
-/* Solutions below a board with rows [0, j) filled: one spawn per valid column of row j. */
-static int64_t st_nq_rec(ws_worker *w, unsigned n, unsigned j, const struct st_nq_board *b)
-{
-    struct st_nq_frame f[EXEC_FJ_NQ_MAX]; /* the frames of this node's children */
-    unsigned k = 0;
-    int64_t sum = 0;
-
-    if (j == n)
-        return 1;
-    for (unsigned c = 0; c < n; c++) {
-        if (!exec_fj_nq_ok(b->q, j, c))
-            continue;
-        f[k].b = *b;
-        f[k].b.q[j] = (char)c;
-        f[k].n = n;
-        f[k].j = j + 1;
-        ws_spawn(w, &f[k].task, st_nq_task);
-        k++;
-    }
-    while (k > 0) { /* newest first */
-        k--;
-        if (ws_reclaim(w, &f[k].task))
-            f[k].count = st_nq_rec(w, n, j + 1, &f[k].b);
-        sum += f[k].count;
-    }
-    return sum;
-}
-
-static void st_nq_root(ws_worker *w, void *arg)
-{
-    struct st_native_root *a = arg;
-    struct st_nq_board b = {{0}};
-    a->r = st_nq_rec(w, a->n, 0, &b);
-}
-
-static int64_t st_native_nqueens(struct exec *x, unsigned n)
-{
-    struct st_native_root a = {.n = n, .r = 0};
-    int e;
-
-    if (x == NULL || n > EXEC_FJ_NQ_MAX)
-        return -EINVAL;
-    e = ws_run(x->pool, st_nq_root, &a);
-    return e != 0 ? e : a.r;
-}
-
-static const struct exec_native st_native = {
-    .fib = st_native_fib,
-    .nqueens = st_native_nqueens,
-};
-
 const struct exec_ops exec_stealing = {
     .name = "stealing",
-    .can_nest = 1,
-    .processes = 0,
+    .flags = EXEC_NESTS,
+    .family = "stealing",
     .create = st_create,
     .destroy = st_destroy,
     .map = st_map,
     .run = st_run,
     .forkn = st_forkn,
     .workers = st_workers,
-    .native = &st_native,
     .last_error = NULL,
 };
 
 const struct exec_ops exec_stealing_random = {
     .name = "stealing-random",
-    .can_nest = 1,
-    .processes = 0,
-    .extra = 1,
+    .flags = EXEC_NESTS | EXEC_VARIANT,
+    .family = "stealing", /* the same native variants as stealing */
     .create = st_create_random,
     .destroy = st_destroy,
     .map = st_map,
     .run = st_run,
     .forkn = st_forkn,
     .workers = st_workers,
-    .native = &st_native,
     .last_error = NULL,
 };

@@ -1,5 +1,5 @@
 /*
- * exec_stealing.h - what the "stealing" executor (exec_stealing.c) offers
+ * stealing.h - what the "stealing" executor (stealing.c) offers
  * beyond exec.h: its libwsched pool, for benchmarks that call the library
  * directly (steal and wake-up latency, spawn cost).
  */

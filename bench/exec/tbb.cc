@@ -1,5 +1,5 @@
 /*
- * exec_tbb.cc - the "tbb" executor: oneTBB (Debian's libtbb-dev 2021.8),
+ * tbb.cc - the "tbb" executor: oneTBB (Debian's libtbb-dev 2021.8),
  * task_group and parallel_for in a task_arena. The only C++ in bench/ besides
  * the Google Benchmark shim; the ops are exported with C linkage.
  *
@@ -51,6 +51,7 @@
 #include <oneapi/tbb/task_group.h>
 
 #include "exec/fj.h"
+#include "exec/tbb.h"
 
 namespace tbb = oneapi::tbb;
 
@@ -165,96 +166,24 @@ int tx_map(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, size_t n
     return exec_fj_first_failure(pieces, n);
 }
 
-// ---- native fib -----------------------------------------------------------
-
-// g.run(fib(n-1)), call fib(n-2), g.wait(); no cut-off.
-int64_t tx_fib_rec(unsigned n)
-{
-    if (n < 2)
-        return n;
-    int64_t a;
-    tbb::task_group g;
-    g.run([&a, n] { a = tx_fib_rec(n - 1); });
-    int64_t b = tx_fib_rec(n - 2);
-    g.wait();
-    return a + b;
-}
-
-// The entry point; also callgrind's toggle point (execute() runs the functor on this thread).
-int64_t tx_native_fib(struct exec *x, unsigned n) noexcept
-{
-    if (x == nullptr)
-        return -EINVAL;
-    if (n > EXEC_FJ_FIB_MAX)
-        return -EOVERFLOW;
-    int64_t r = 0;
-    try {
-        x->arena.execute([&r, n] { r = tx_fib_rec(n); });
-    } catch (const std::bad_alloc &) {
-        return -ENOMEM;
-    }
-    return r;
-}
-
-// ---- native nqueens -------------------------------------------------------
-
-struct tx_board {
-    char q[EXEC_FJ_NQ_MAX]; // q[r]: the column of row r's queen
-};
-
-// Solutions below a board with rows [0, j) filled: one task per valid column of row j.
-int64_t tx_nq_rec(unsigned n, unsigned j, const tx_board &b)
-{
-    if (j == n)
-        return 1;
-    int64_t counts[EXEC_FJ_NQ_MAX];
-    unsigned k = 0;
-    tbb::task_group g;
-    for (unsigned c = 0; c < n; c++) {
-        if (!exec_fj_nq_ok(b.q, j, c))
-            continue;
-        tx_board child = b; // the child's own copy of the board
-        child.q[j] = static_cast<char>(c);
-        int64_t *slot = &counts[k++];
-        g.run([slot, n, j, child] { *slot = tx_nq_rec(n, j + 1, child); }); // child copied
-    }
-    g.wait();
-    int64_t sum = 0;
-    for (unsigned i = 0; i < k; i++)
-        sum += counts[i];
-    return sum;
-}
-
-int64_t tx_native_nqueens(struct exec *x, unsigned n) noexcept
-{
-    if (x == nullptr || n > EXEC_FJ_NQ_MAX)
-        return -EINVAL;
-    int64_t r = 0;
-    try {
-        x->arena.execute([&r, n] { r = tx_nq_rec(n, 0, tx_board{}); });
-    } catch (const std::bad_alloc &) {
-        return -ENOMEM;
-    }
-    return r;
-}
-
-const struct exec_native tx_native = {tx_native_fib, tx_native_nqueens};
-
 } // namespace
 
 // Positional: C++17 has no designated initialisers. Fields in exec.h's order.
 extern "C" const struct exec_ops exec_tbb = {
     "tbb",      // name
-    1,          // can_nest
-    0,          // processes
+    EXEC_NESTS, // flags
+    "tbb",      // family
     tx_create,  // create
     tx_destroy, // destroy
     tx_map,     // map
     tx_run,     // run
     tx_forkn,   // forkn
     tx_workers, // workers
-    &tx_native, // native
     nullptr,    // child_cpu_ns
     nullptr,    // last_error
-    0,          // extra
 };
+
+tbb::task_arena &exec_tbb_arena(struct exec *x) noexcept
+{
+    return x->arena;
+}

@@ -1,5 +1,5 @@
 /*
- * exec_threadpool.c - the "threadpool" executor: N threads over one shared
+ * threadpool.c - the "threadpool" executor: N threads over one shared
  * FIFO guarded by a mutex and condition variables, the model of Python's
  * concurrent.futures.ThreadPoolExecutor.
  *
@@ -230,8 +230,7 @@ static unsigned tp_workers(const struct exec *x)
 
 const struct exec_ops exec_threadpool = {
     .name = "threadpool",
-    .can_nest = 0,
-    .processes = 0,
+    .flags = EXEC_BLOCKING_OK,
     .create = tp_create,
     .destroy = tp_destroy,
     .map = tp_map,

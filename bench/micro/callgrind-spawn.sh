@@ -11,24 +11,26 @@ exe="$build/bench/wsbench-spawncost"
 [ -x "$exe" ] || { echo "callgrind-spawn: build $exe first (scripts/bench.sh builds it)" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "callgrind-spawn: valgrind is not installed" >&2; exit 2; }
 
-# The function whose dynamic extent is counted, per executor. The stealing
-# root runs on the worker thread; OpenMP and TBB run fib on the caller's.
-declare -A toggle=(
-  [serial]='fib_twin'
-  [stealing]='st_fib_root'
-  [openmp]='om_native_fib'
-  [tbb]='(anonymous namespace)::tx_native_fib(*'
-)
+# The function whose dynamic extent is counted: the serial twin, and for
+# each executor with a native fib (workloads/fib/fib_<family>.c) the
+# variant's fib_<family>_root, which runs the whole computation (on the
+# worker for stealing; OpenMP's and TBB's run fib on the caller's thread).
+toggle() {
+  case $1 in
+    serial) echo 'fib_twin' ;;
+    *) echo "fib_$1_root*" ;;
+  esac
+}
 spawns25=121392    # fib(26) - 1
 spawns30=1346268   # fib(31) - 1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 printf '%-10s %15s %15s %12s\n' executor "I(fib 25)" "I(fib 30)" "per spawn"
-for e in serial stealing openmp tbb; do
+for e in serial $("$exe" --list); do
   for n in 25 30; do
     OMP_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/$e.$n" \
-      --toggle-collect="${toggle[$e]}" "$exe" "$e" "$n" >/dev/null 2>"$tmp/$e.$n.log" \
+      --toggle-collect="$(toggle "$e")" "$exe" "$e" "$n" >/dev/null 2>"$tmp/$e.$n.log" \
       || { cat "$tmp/$e.$n.log" >&2; exit 1; }
   done
   i25=$(awk '/^totals:/ {print $2}' "$tmp/$e.25")

@@ -1,19 +1,19 @@
 /*
- * workloads.c - the registry of workloads, in display order: CPU-bound,
- * IO-bound, then mixed.
+ * registry.c - the registry of workloads, in display order. The list is
+ * generated from the wsbench_workload() lines of
+ * bench/workloads/CMakeLists.txt (wsbench_registry.h): adding one there adds
+ * it here, to the usage text and to the report's order.
  */
 #include <string.h>
 
 #include "workloads/workload.h"
+#include "wsbench_registry.h"
 
-extern const struct workload workload_fib, workload_nqueens, workload_uts, workload_matmul,
-    workload_sort, workload_sleep, workload_pipe, workload_socket, workload_file, workload_mixed;
+#define WSBENCH_WL_DECLARE(sym, name) extern const struct workload workload_##sym;
+WSBENCH_WORKLOADS(WSBENCH_WL_DECLARE)
 
-const struct workload *const workload_all[] = {
-    &workload_fib,   &workload_nqueens, &workload_uts,  &workload_matmul,
-    &workload_sort,  &workload_sleep,   &workload_pipe, &workload_socket,
-    &workload_file,  &workload_mixed,   NULL,
-};
+#define WSBENCH_WL_ENTRY(sym, name) &workload_##sym,
+const struct workload *const workload_all[] = {WSBENCH_WORKLOADS(WSBENCH_WL_ENTRY) NULL};
 
 const struct workload *workload_find(const char *name)
 {

@@ -366,7 +366,7 @@ static inline void texec_bad_arguments(const struct exec_ops *ops, unsigned too_
     struct exec_piece p = {.id = 0};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
-    CHECK_EQ(ops->can_nest, 0);
+    CHECK_EQ(ops->flags & EXEC_NESTS, 0);
     CHECK(ops->run == NULL && ops->forkn == NULL);
     CHECK_EQ(ops->create(NULL, NULL), -EINVAL);
     CHECK_EQ(ops->create(&x, &cfg), -EINVAL);

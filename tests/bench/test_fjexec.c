@@ -2,8 +2,8 @@
  * test_fjexec.c - the three fork-join executors: stealing (libwsched),
  * openmp (libgomp tasks) and tbb (oneTBB), each through its exec_ops only.
  *
- * For each, at 1, 2 and 4 workers: native fib(0..20, 25, 30) and nqueens
- * (4, 6, 8, 10, 11); fib(25) built from run() and forkn(2); forkn() of
+ * For each, at 1, 2 and 4 workers: the workloads' native variants for its
+ * family, fib(0..20, 25, 30) and nqueens(1, 4, 6, 8, 10, 11); fib(25) built from run() and forkn(2); forkn() of
  * 1,000 bodies, each run exactly once (also nested, and from outside run());
  * map() of 10^4 pieces with their answers and ordered timestamps; piece
  * errors; then bad arguments and 20 create/destroy cycles.
@@ -16,22 +16,15 @@
 
 #include "check.h"
 #include "exec_check.h"
+#include "sanitize.h"
 #include "exec/fj.h"
 #include "exec/stealing.h"
+#include "workloads/fib/fib.h"
+#include "workloads/nqueens/nqueens.h"
 
 extern const struct exec_ops exec_openmp;
 extern const struct exec_ops exec_tbb;
-
-#if defined(__SANITIZE_THREAD__)
-#define UNDER_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define UNDER_TSAN 1
-#endif
-#endif
-#ifndef UNDER_TSAN
-#define UNDER_TSAN 0
-#endif
+extern const struct workload workload_fib, workload_nqueens;
 
 enum { MAP_PIECES = 10000, FORK_N = 1000 };
 
@@ -49,22 +42,47 @@ static int64_t fib_serial(unsigned n)
     return a;
 }
 
+/* w with params on x: the native variant runs, and gives the answer (workload_run checks it). */
+static void native_run(const struct workload *w, struct exec *x, const char *params)
+{
+    char err[256] = "";
+    void *state = NULL;
+    struct work_run run = {.label = params};
+
+    REQUIRE(w->prepare(&state, params, err, sizeof(err)) == 0);
+    if (workload_run(w, state, ops, x, &run) != 0)
+        CHECK_FAIL_("%s on %s: %s", params, ops->name, run.error);
+    w->release(state);
+}
+
 static void test_native(struct exec *x)
 {
     static const unsigned fib_n[] = {21, 25, 30};
-    static const struct {
-        unsigned n;
-        int64_t solutions;
-    } nq[] = {{1, 1}, {4, 2}, {6, 4}, {8, 92}, {10, 724}, {11, 2680}};
+    static const unsigned nq_n[] = {1, 4, 6, 8, 10, 11};
+    struct fib_state fs = {.n = 30};
+    struct nq_state ns = {.n = 10};
+    struct work_run run = {.label = "direct"};
+    char params[32];
 
-    REQUIRE(ops->native != NULL && ops->native->fib != NULL && ops->native->nqueens != NULL);
-    for (unsigned n = 0; n <= 20; n++)
-        CHECK_EQ(ops->native->fib(x, n), fib_serial(n));
-    for (size_t k = 0; k < sizeof(fib_n) / sizeof(fib_n[0]); k++)
-        CHECK_EQ(ops->native->fib(x, fib_n[k]), fib_serial(fib_n[k]));
-    CHECK_EQ(ops->native->fib(x, 30), 832040);
-    for (size_t k = 0; k < sizeof(nq) / sizeof(nq[0]); k++)
-        CHECK_EQ(ops->native->nqueens(x, nq[k].n), nq[k].solutions);
+    REQUIRE(workload_variant(&workload_fib, ops) != NULL);
+    REQUIRE(workload_variant(&workload_nqueens, ops) != NULL);
+    for (unsigned n = 0; n <= 20; n++) {
+        snprintf(params, sizeof(params), "n:%u", n);
+        native_run(&workload_fib, x, params);
+    }
+    for (size_t k = 0; k < sizeof(fib_n) / sizeof(fib_n[0]); k++) {
+        snprintf(params, sizeof(params), "n:%u", fib_n[k]);
+        native_run(&workload_fib, x, params);
+    }
+    for (size_t k = 0; k < sizeof(nq_n) / sizeof(nq_n[0]); k++) {
+        snprintf(params, sizeof(params), "n:%u", nq_n[k]);
+        native_run(&workload_nqueens, x, params);
+    }
+    /* The variants themselves, on states made here. */
+    CHECK_EQ(workload_variant(&workload_fib, ops)->compute(&fs, ops, x, &run), 0);
+    CHECK_EQ(fs.got, fib_serial(30));
+    CHECK_EQ(workload_variant(&workload_nqueens, ops)->compute(&ns, ops, x, &run), 0);
+    CHECK_EQ(ns.got, 724);
 }
 
 /* ---- fib through run() and forkn(2) --------------------------------------- */
@@ -211,9 +229,8 @@ static void test_bad_arguments(void)
     struct exec *x;
     struct gfib g = {.n = 3};
 
-    CHECK_EQ(ops->can_nest, 1);
-    CHECK_EQ(ops->processes, 0);
-    CHECK(ops->run != NULL && ops->forkn != NULL && ops->native != NULL);
+    CHECK_EQU(ops->flags & ~(unsigned)EXEC_VARIANT, EXEC_NESTS);
+    CHECK(ops->run != NULL && ops->forkn != NULL && ops->family != NULL);
     CHECK_EQ(ops->create(NULL, NULL), -EINVAL);
     for (size_t k = 0; k < sizeof(absurd) / sizeof(absurd[0]); k++) {
         struct exec_config cfg = {.workers = absurd[k]};
@@ -235,12 +252,6 @@ static void test_bad_arguments(void)
     ops->forkn(NULL, 5, never_called, NULL);
     ops->forkn(x, 0, never_called, NULL);
     ops->forkn(x, 5, NULL, NULL);
-    CHECK_EQ(ops->native->fib(NULL, 5), -EINVAL);
-    CHECK_EQ(ops->native->fib(x, EXEC_FJ_FIB_MAX + 1), -EOVERFLOW);
-    CHECK_EQ(ops->native->fib(x, UINT_MAX), -EOVERFLOW);
-    CHECK_EQ(ops->native->nqueens(NULL, 8), -EINVAL);
-    CHECK_EQ(ops->native->nqueens(x, EXEC_FJ_NQ_MAX + 1), -EINVAL);
-    CHECK_EQ(ops->native->nqueens(x, UINT_MAX), -EINVAL);
     ops->destroy(x);
     ops->destroy(NULL);
     CHECK_EQU(ops->workers(NULL), 0);
@@ -257,7 +268,7 @@ static void test_cycles(int own_threads)
 
     for (int k = 0; k < 20; k++) {
         struct exec *x = texec_make(ops, 1u << (k % 3));
-        CHECK_EQ(ops->native->fib(x, 15), 610);
+        native_run(&workload_fib, x, "n:15");
         ops->destroy(x);
     }
     after = count_threads_settled(before);
@@ -301,7 +312,8 @@ static void test_victim_policies(void)
         CHECK(info.workers == 2);
         both[i]->destroy(x);
     }
-    CHECK(exec_stealing_random.extra == 1 && exec_stealing.extra == 0);
+    CHECK((exec_stealing_random.flags & EXEC_VARIANT) && !(exec_stealing.flags & EXEC_VARIANT));
+    CHECK_STREQ(exec_stealing_random.family, exec_stealing.family);
 }
 
 int main(void)
@@ -317,7 +329,7 @@ int main(void)
     test_executor(&exec_stealing, 1);
     test_executor(&exec_stealing_random, 1);
     test_victim_policies();
-    if (UNDER_TSAN) {
+    if (WS_TEST_TSAN) {
         printf("SKIP openmp/tbb under TSan: runtime not instrumented\n");
     } else {
         test_executor(&exec_openmp, 0);

@@ -356,7 +356,7 @@ int main(int argc, char **argv)
     tpiece_gate = tpiece_runs + nslots;
 
     CHECK_STREQ(ops->name, "procpool");
-    CHECK_EQ(ops->processes, 1);
+    CHECK_EQU(ops->flags, EXEC_PROCESSES | EXEC_BLOCKING_OK);
     CHECK_STREQ(ops->last_error(NULL), "");
     texec_bad_arguments(ops, 1025);
     for (size_t k = 0; k < sizeof(workers) / sizeof(workers[0]); k++) {

@@ -103,7 +103,7 @@ int main(int argc, char **argv)
 
     test_create_failure(); /* first: it forks, best while single-threaded */
     CHECK_STREQ(ops->name, "threadpool");
-    CHECK_EQ(ops->processes, 0);
+    CHECK_EQU(ops->flags, EXEC_BLOCKING_OK);
     CHECK(ops->last_error == NULL);
     texec_bad_arguments(ops, 4097);
     for (size_t k = 0; k < sizeof(workers) / sizeof(workers[0]); k++)

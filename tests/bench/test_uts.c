@@ -318,7 +318,7 @@ static void init_fake_ops(void)
 {
     flat_ops = exec_serial;
     flat_ops.name = "serial-flat";
-    flat_ops.can_nest = 0;
+    flat_ops.flags &= ~EXEC_NESTS;
     flat_ops.run = NULL;
     flat_ops.forkn = NULL;
     lossy_ops = exec_serial;
@@ -348,8 +348,8 @@ static void run_all_ways(const char *params, struct exec *x)
     memset(&fj, 0, sizeof(fj));
     memset(&flat, 0, sizeof(flat));
     CHECK_EQ(w->serial(st, &twin), 0);
-    CHECK_EQ(w->run(st, &exec_serial, x, &fj), 0);
-    CHECK_EQ(w->run(st, &flat_ops, x, &flat), 0);
+    CHECK_EQ(workload_run(w, st, &exec_serial, x, &fj), 0);
+    CHECK_EQ(workload_run(w, st, &flat_ops, x, &flat), 0);
     if (twin.error[0] || fj.error[0] || flat.error[0])
         fprintf(stderr, "  %s: twin \"%s\" fork-join \"%s\" flat \"%s\"\n", params, twin.error,
                 fj.error, flat.error);
@@ -415,10 +415,10 @@ static void test_workload(void)
     /* A chain 5000 deep: too deep to recurse, fine flat and serially. */
     REQUIRE(w->prepare(&st, "spec:-t_3_-b_1_-d_5000", err, sizeof(err)) == 0);
     memset(&run, 0, sizeof(run));
-    CHECK_EQ(w->run(st, &exec_serial, x, &run), -E2BIG);
+    CHECK_EQ(workload_run(w, st, &exec_serial, x, &run), -E2BIG);
     CHECK_STREQ(run.error, "uts/spec:-t_3_-b_1_-d_5000 on serial: depth 5000 exceeds the "
                            "fork-join limit 4096");
-    CHECK_EQ(w->run(st, &flat_ops, x, &run), 0);
+    CHECK_EQ(workload_run(w, st, &flat_ops, x, &run), 0);
     CHECK_EQ(w->serial(st, &run), 0);
     CHECK_EQU(run.tasks, 5001);
     w->release(st);
@@ -426,11 +426,11 @@ static void test_workload(void)
     /* Wrong answers and dead pieces fail the run, naming workload, tree and executor. */
     REQUIRE(w->prepare(&st, "spec:-t_3_-b_3_-d_5", err, sizeof(err)) == 0);
     memset(&run, 0, sizeof(run));
-    CHECK_EQ(w->run(st, &lossy_ops, x, &run), -EPROTO);
+    CHECK_EQ(workload_run(w, st, &lossy_ops, x, &run), -EPROTO);
     /* Each non-leaf loses its last child: 1 + 2 + 4 + 8 + 16 + 32 nodes survive. */
     CHECK_STREQ(run.error, "uts/spec:-t_3_-b_3_-d_5 on lossy: 63 nodes, expected 364");
     memset(&run, 0, sizeof(run));
-    CHECK_EQ(w->run(st, &dying_ops, x, &run), -ECHILD);
+    CHECK_EQ(workload_run(w, st, &dying_ops, x, &run), -ECHILD);
     CHECK_STREQ(run.error, "uts/spec:-t_3_-b_3_-d_5 on dying: piece 2 failed: No child processes");
     w->release(st);
 
@@ -475,8 +475,7 @@ static void test_exec_serial(void)
     size_t i;
 
     CHECK_STREQ(exec_serial.name, "serial");
-    CHECK_EQ(exec_serial.can_nest, 1);
-    CHECK_EQ(exec_serial.processes, 0);
+    CHECK_EQU(exec_serial.flags, EXEC_NESTS);
     CHECK_EQ(exec_serial.create(NULL, &cfg), -EINVAL);
     REQUIRE(exec_serial.create(&x, &cfg) == 0);
     CHECK_EQ(exec_serial.workers(x), 1); /* asked for 8, runs 1, says so */

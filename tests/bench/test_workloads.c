@@ -22,6 +22,7 @@
 #include <pthread.h>
 
 #include "check.h"
+#include "sanitize.h"
 #include "exec_check.h"
 #include "core/hist.h"
 #include "workloads/workload.h"
@@ -55,7 +56,7 @@ static uint64_t want_tasks(const struct wcase *c, const struct exec_ops *ops, un
 {
     uint64_t flat, cap = quick ? c->n_quick_cap : c->n_cap;
 
-    if (ops == NULL || c->flat_per_worker == 0 || ops->can_nest)
+    if (ops == NULL || c->flat_per_worker == 0 || (ops->flags & EXEC_NESTS))
         return quick ? c->tasks_quick : c->tasks;
     flat = (uint64_t)workers * c->flat_per_worker;
     return flat < cap ? flat : cap;
@@ -65,7 +66,7 @@ static uint64_t want_tasks(const struct wcase *c, const struct exec_ops *ops, un
 static int records_latency(const struct wcase *c, const struct exec_ops *ops)
 {
     int io = strcmp(c->w->kind, "cpu") != 0;
-    return io ? 1 : ops != NULL && !ops->can_nest;
+    return io ? 1 : ops != NULL && !(ops->flags & EXEC_NESTS);
 }
 
 /* One run on ops/x (NULL: the serial twin): 0, the task count, one latency per task. */
@@ -79,7 +80,7 @@ static void run_once(const struct wcase *c, void *state, const struct exec_ops *
     REQUIRE(hist_create(&h, HIST_ONE_HOUR_NS) == 0);
     memset(&run, 0, sizeof(run));
     run.latency = h;
-    e = ops ? c->w->run(state, ops, x, &run) : c->w->serial(state, &run);
+    e = ops ? workload_run(c->w, state, ops, x, &run) : c->w->serial(state, &run);
     if (e != 0)
         fprintf(stderr, "%s on %s/%u: %s\n", c->w->name, ops ? ops->name : "twin", workers,
                 run.error);
@@ -300,7 +301,7 @@ static void expect_failure(const struct workload *w, void *state, const struct e
     int e;
 
     memset(&run, 0, sizeof(run));
-    e = ops ? w->run(state, ops, x, &run) : w->serial(state, &run);
+    e = ops ? workload_run(w, state, ops, x, &run) : w->serial(state, &run);
     CHECK_NE(e, 0);
     if (strncmp(run.error, w->name, strlen(w->name)) != 0 || strstr(run.error, ename) == NULL ||
         strstr(run.error, says) == NULL)
@@ -339,7 +340,7 @@ static void test_file_changed(void)
     CHECK_EQU(count_tmp(), 0);
 }
 
-#ifndef WS_SANITIZE_BUILD
+#if !WS_TEST_SANITIZED
 /* A process pool forked before prepare(): its workers never saw the inputs. */
 static void test_pool_before_prepare(const struct workload *w, const char *params)
 {
@@ -350,7 +351,7 @@ static void test_pool_before_prepare(const struct workload *w, const char *param
 
     REQUIRE(w->prepare(&state, params, err, sizeof(err)) == 0);
     memset(&run, 0, sizeof(run));
-    CHECK_NE(w->run(state, &exec_procpool, x, &run), 0);
+    CHECK_NE(workload_run(w, state, &exec_procpool, x, &run), 0);
     if (strstr(run.error, "procpool") == NULL || strstr(run.error, w->name) == NULL ||
         (strstr(run.error, "forked before prepare()") == NULL && strstr(run.error, "died") == NULL))
         CHECK_FAIL_("error \"%s\" does not name %s and procpool, and say why", run.error, w->name);
@@ -394,7 +395,7 @@ int main(int argc, char **argv)
     test_bad_params();
     test_cycles();
     test_file_changed();
-#ifndef WS_SANITIZE_BUILD
+#if !WS_TEST_SANITIZED
     /* A worker reading a pointer from a parent it forked before: -ESTALE, or a crash the pool
      * reports. Sanitizers would print a report for the crash, so only plain builds try it. */
     test_pool_before_prepare(&workload_matmul, "n:64/block:16");

@@ -1,8 +1,9 @@
 /*
  * api_check.h - what the API tests of libwsched share: fib in both
  * fork-join styles (ws_sync and ws_reclaim) with its spawn count, a root
- * task that runs it, pool helpers, --name=value options and sanitizer
- * detection. Like the tests, it sees only the public header <wsched.h>.
+ * task that runs it, pool helpers and --name=value options (sanitizer
+ * detection is sanitize.h's). Like the tests, it sees only the public
+ * header <wsched.h>.
  */
 #ifndef WS_API_CHECK_H
 #define WS_API_CHECK_H
@@ -16,24 +17,7 @@
 #include <wsched.h>
 
 #include "check.h"
-
-/* Sanitizer builds (gcc says so with __SANITIZE_*__, clang with __has_feature). */
-#if defined(__has_feature)
-#define API_HAS_FEATURE_(x) __has_feature(x)
-#else
-#define API_HAS_FEATURE_(x) 0
-#endif
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) ||                               \
-    API_HAS_FEATURE_(address_sanitizer) || API_HAS_FEATURE_(thread_sanitizer)
-#define API_SANITIZED 1
-#else
-#define API_SANITIZED 0
-#endif
-#if defined(__SANITIZE_THREAD__) || API_HAS_FEATURE_(thread_sanitizer)
-#define API_TSAN 1
-#else
-#define API_TSAN 0
-#endif
+#include "sanitize.h"
 
 /* ---- fib: spawn fib(n-1), call fib(n-2) -------------------------------- */
 

@@ -306,7 +306,7 @@ static int limited_child(void)
 
 static void test_rlimit_as(void)
 {
-    if (API_SANITIZED) {
+    if (WS_TEST_SANITIZED) {
         printf("SKIP: RLIMIT_AS test (sanitizers reserve terabytes of address space)\n");
         return;
     }

@@ -559,7 +559,7 @@ int main(int argc, char **argv)
         {"group", &opt_group, 1, 100000000, "children of the task group"},
         {"chain", &opt_chain, 1, 10000000, "length of the chain of nested spawns"},
     };
-    if (API_TSAN) {
+    if (WS_TEST_TSAN) {
         /* ThreadSanitizer keeps a shadow call stack of 64 Ki frames per
          * thread and crashes past it; a chain level is 1 frame, or about 6
          * where a waiting owner leapfrogs into the chain (on both workers). */

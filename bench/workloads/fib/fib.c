@@ -5,9 +5,9 @@
  *
  * Parameters: n:<0..50> (default 30); variant:twin|gcc (serial only).
  *
- * - Fork-join executors with a native fib (bench/exec.h, struct
- *   exec_native) run it in their own idiom: spawn fib(n-1), call fib(n-2),
- *   no cut-off. Others that nest use run()/forkn(2).
+ * - Fork-join executors with a native variant here (fib_stealing.c,
+ *   fib_openmp.c, fib_tbb.cc) run it in their own idiom: spawn fib(n-1),
+ *   call fib(n-2), no cut-off. Others that nest use run()/forkn(2).
  * - Flat executors get the tree cut at depth `cutoff` (default: the first
  *   depth with at least FIB_FLAT_PER_WORKER x workers subproblems): the
  *   caller expands fib(n) into the subproblems fib(n - k) at that depth, and
@@ -32,19 +32,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/hist.h"
-#include "workloads/workload.h"
+#include "workloads/fib/fib.h"
 
-#define FIB_MAX_N 50
 #define FIB_FLAT_PER_WORKER 32
-#define FIB_FLAT_MAX_PIECES 65536
-
-struct fib_state {
-    unsigned n;
-    int variant_gcc;
-    int64_t answer;
-    uint64_t spawns;
-};
 
 /* The sequential twin: both calls real calls (see the file comment). */
 __attribute__((noinline)) static int64_t fib_twin(unsigned n)
@@ -78,14 +68,23 @@ static void fib_closed(unsigned n, int64_t *value, uint64_t *spawns)
     *spawns = b - 1;
 }
 
-static int fib_check(const struct fib_state *s, const char *exec_name, int64_t got,
-                     struct work_run *run)
+static int fib_check_value(const struct fib_state *s, const char *exec_name, int64_t got,
+                           struct work_run *run)
 {
     if (got == s->answer)
         return 0;
     snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %" PRId64 ", expected %" PRId64,
              s->n, exec_name, got, s->answer);
     return -EPROTO;
+}
+
+/* The answer the fork-join form or a variant left in the state. */
+static int fib_check(void *state, const char *exec_name, struct work_run *run)
+{
+    struct fib_state *s = state;
+
+    run->tasks = s->spawns;
+    return fib_check_value(s, exec_name, s->got, run);
 }
 
 /* ---- fork-join through run()/forkn() ---------------------------------------------------- */
@@ -146,41 +145,27 @@ static void fib_expand(unsigned n, unsigned d, uint32_t *out, size_t *count, int
     fib_expand(n - 2, d - 1, out, count, direct);
 }
 
-static int fib_run_flat(struct fib_state *s, const struct exec_ops *ops, struct exec *x,
+static int fib_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
                         struct work_run *run)
 {
+    struct fib_state *s = state;
     unsigned want = FIB_FLAT_PER_WORKER * (ops->workers ? ops->workers(x) : 1), depth = 0;
     while (((size_t)1 << depth) < want && depth < 16)
         depth++;
-    size_t cap = (size_t)1 << depth, n = 0;
-    uint32_t *args = malloc(cap * sizeof(*args));
-    int64_t *vals = malloc(cap * sizeof(*vals));
-    struct exec_piece *pc = calloc(cap, sizeof(*pc));
-    if (args == NULL || vals == NULL || pc == NULL) {
-        free(args), free(vals), free(pc);
-        snprintf(run->error, sizeof(run->error), "fib: out of memory");
+    uint32_t *args = malloc(((size_t)1 << depth) * sizeof(*args));
+    size_t n = 0;
+    int64_t sum = 0;
+    int err;
+
+    if (args == NULL) {
+        snprintf(run->error, sizeof(run->error), "%s: out of memory", run->label);
         return -ENOMEM;
     }
-    int64_t sum = 0;
     fib_expand(s->n, depth, args, &n, &sum);
-    for (size_t i = 0; i < n; i++)
-        pc[i] = (struct exec_piece){.id = (uint32_t)i, .arg = &args[i], .arg_len = sizeof(args[i]),
-                                    .res = &vals[i], .res_cap = sizeof(vals[i])};
-    int err = n ? ops->map(x, fib_piece, pc, n) : 0;
-    for (size_t i = 0; i < n && err == 0; i++) {
-        sum += vals[i];
-        if (run->latency)
-            hist_record(run->latency, pc[i].t_done_ns - pc[i].t_submit_ns);
-    }
-    if (err != 0) {
-        const char *why = ops->last_error ? ops->last_error(x) : "";
-        snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: a piece failed (%s)%s%s", s->n,
-                 ops->name, strerror(-err), why[0] ? ": " : "", why);
-    } else {
-        err = fib_check(s, ops->name, sum, run);
-    }
-    run->tasks = n;
-    free(args), free(vals), free(pc);
+    err = wl_map_sum(ops, x, fib_piece, args, sizeof(*args), n, &sum, run);
+    if (err == 0)
+        err = fib_check_value(s, ops->name, sum, run);
+    free(args);
     return err;
 }
 
@@ -202,11 +187,9 @@ static int fib_prepare(void **state, const char *params, char *err, size_t errle
         snprintf(err, errlen, "fib: variant must be twin or gcc");
         return -EINVAL;
     }
-    struct fib_state *s = calloc(1, sizeof(*s));
-    if (s == NULL) {
-        snprintf(err, errlen, "fib: out of memory");
+    struct fib_state *s = wl_state_new(sizeof(*s), "fib", err, errlen);
+    if (s == NULL)
         return -ENOMEM;
-    }
     s->n = (unsigned)n;
     s->variant_gcc = strcmp(variant, "gcc") == 0;
     fib_closed(s->n, &s->answer, &s->spawns);
@@ -219,39 +202,32 @@ static void fib_release(void *state)
     free(state);
 }
 
-static int fib_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
+static int fib_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
+                          struct work_run *run)
 {
     struct fib_state *s = state;
-    run->tasks = 0;
-    run->error[0] = '\0';
-    if (!ops->can_nest)
-        return fib_run_flat(s, ops, x, run);
-    int64_t got;
-    int err;
-    if (ops->native != NULL && ops->native->fib != NULL) {
-        got = ops->native->fib(x, s->n); /* or a negative errno */
-        err = got < 0 ? (int)got : 0;
-    } else {
-        struct fib_fj root = {ops, s->n, 0};
-        err = ops->run(x, fib_fj_node, &root);
-        got = root.result;
-    }
-    if (err != 0) {
-        snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %s", s->n, ops->name,
-                 strerror(-err));
-        return err;
-    }
-    run->tasks = s->spawns;
-    return fib_check(s, ops->name, got, run);
+    struct fib_fj root = {ops, s->n, 0};
+    int err = ops->run(x, fib_fj_node, &root);
+
+    (void)run;
+    s->got = root.result;
+    return err;
 }
+
+static const struct wl_variant fib_variants[] = {
+    {"stealing", fib_stealing},
+    {"openmp", fib_openmp},
+    {"tbb", fib_tbb},
+    {NULL, NULL},
+};
 
 static int fib_serial(void *state, struct work_run *run)
 {
     struct fib_state *s = state;
     run->error[0] = '\0';
     run->tasks = s->spawns;
-    return fib_check(s, s->variant_gcc ? "serial (gcc variant)" : "serial",
-                     s->variant_gcc ? fib_gcc(s->n) : fib_twin(s->n), run);
+    return fib_check_value(s, s->variant_gcc ? "serial (gcc variant)" : "serial",
+                           s->variant_gcc ? fib_gcc(s->n) : fib_twin(s->n), run);
 }
 
 const struct workload workload_fib = {
@@ -261,6 +237,9 @@ const struct workload workload_fib = {
     .params_quick = "n:20",
     .prepare = fib_prepare,
     .release = fib_release,
-    .run = fib_run,
+    .run_flat = fib_run_flat,
+    .run_nested = fib_run_nested,
+    .variants = fib_variants,
+    .check = fib_check,
     .serial = fib_serial,
 };

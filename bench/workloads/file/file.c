@@ -1,5 +1,5 @@
 /*
- * io_file.c - the "file" workload: reads of a file set held in the page
+ * file.c - the "file" workload: reads of a file set held in the page
  * cache, the IO of a static file server or a build reading its inputs:
  * system calls and memory copies, no device waits. For every executor each
  * task is one piece of one map(): open one file by its path, pread() it in
@@ -256,7 +256,7 @@ static int file_prepare(void **state, const char *params, char *err, size_t errl
         snprintf(err, errlen, "file: files x kb is %" PRIu64 " KiB, more than 4 GiB", files * kb);
         return -EINVAL;
     }
-    s = calloc(1, sizeof(*s));
+    s = io_state_new(sizeof(*s), &file_desc, "file", params, tasks, err, errlen);
     if (s)
         s->sum = calloc(files, sizeof(*s->sum));
     buf = malloc(FILE_CHUNK);
@@ -265,11 +265,8 @@ static int file_prepare(void **state, const char *params, char *err, size_t errl
         e = -ENOMEM;
         goto fail;
     }
-    s->h.desc = &file_desc;
-    wl_label(s->h.label, sizeof(s->h.label), "file", params);
     s->files = files;
     s->bytes = kb * 1024;
-    s->h.tasks = tasks;
     s->seed = wl_token();
     e = io_tmpdir_make(s->dir, sizeof(s->dir), sizeof(s->dir), "file");
     if (e) {
@@ -310,6 +307,6 @@ const struct workload workload_file = {
     .params_quick = "files:8/kb:1024",
     .prepare = file_prepare,
     .release = file_release,
-    .run = io_run,
+    .run_flat = io_run,
     .serial = io_serial,
 };

@@ -1,5 +1,5 @@
 /*
- * io_common.c - what the workloads of wsbench_workloads share (io_common.h).
+ * io.c - what the IO and mixed workloads share (io.h).
  */
 #include "workloads/io/io.h"
 
@@ -12,162 +12,38 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "core/hist.h"
 
-/* ---- every workload ---------------------------------------------------------------------- */
-
-int wl_param_u64(const char *wname, const char *params, const char *key, uint64_t lo, uint64_t hi,
-                 uint64_t dflt, uint64_t *out, char *err, size_t errlen)
-{
-    int r;
-
-    *out = dflt;
-    r = param_u64(params ? params : "", key, lo, hi, out);
-    if (r < 0) {
-        snprintf(err, errlen, "%s: %s: want an integer in [%" PRIu64 ", %" PRIu64 "]", wname, key,
-                 lo, hi);
-        return -EINVAL;
-    }
-    return 0;
-}
-
-void wl_label(char *label, size_t len, const char *wname, const char *params)
-{
-    if (params != NULL && params[0] != '\0')
-        snprintf(label, len, "%s/%s", wname, params);
-    else
-        snprintf(label, len, "%s", wname);
-}
-
-uint64_t wl_token(void)
-{
-    uint64_t t;
-
-    if (getrandom(&t, sizeof(t), GRND_NONBLOCK) == (ssize_t)sizeof(t))
-        return t;
-    /* No entropy yet (early boot): distinct enough for telling states apart. */
-    return wl_mix64(exec_now_ns() ^ ((uint64_t)getpid() << 40) ^ (uintptr_t)&t);
-}
-
-void wl_map_failed(struct work_run *run, const char *label, const struct exec_ops *ops,
-                   struct exec *x, const struct exec_piece *pieces, size_t n, int err)
-{
-    const char *why = ops->last_error ? ops->last_error(x) : NULL;
-    const char *sep = why && why[0] ? " (" : "", *end = why && why[0] ? ")" : "";
-    size_t i;
-
-    if (!why)
-        why = "";
-    for (i = 0; i < n && pieces[i].status == 0; i++)
-        ;
-    if (i < n)
-        snprintf(run->error, sizeof(run->error), "%s on %s: piece %" PRIu32 " failed: %s%s%s%s",
-                 label, ops->name, pieces[i].id,
-                 pieces[i].status == -ESTALE
-                     ? "its worker process was forked before prepare() and lacks the inputs"
-                     : strerror(-pieces[i].status),
-                 sep, why, end);
-    else
-        snprintf(run->error, sizeof(run->error), "%s on %s: map failed: %s%s%s%s", label, ops->name,
-                 strerror(-err), sep, why, end);
-}
-
 /* ---- IO and mixed workloads: one piece per task ------------------------------------------ */
 
-/* One run's pieces, with their argument and result areas. */
-struct io_batch {
-    size_t n;
-    size_t arg_size; /* rounded up to 16, so each argument is aligned for any struct */
-    size_t res_cap;  /* rounded up to 16 likewise */
-    struct exec_piece *pieces;
-    unsigned char *args; /* n * arg_size bytes, zeroed: padding crosses processes as zeros */
-    unsigned char *res;  /* n * res_cap bytes */
-};
-
-static size_t io_round16(size_t v)
+void *io_state_new(size_t size, const struct io_desc *desc, const char *wname, const char *params,
+                   uint64_t tasks, char *err, size_t errlen)
 {
-    return (v + 15) / 16 * 16;
+    struct io_head *h = wl_state_new(size, wname, err, errlen);
+
+    if (h == NULL)
+        return NULL;
+    h->desc = desc;
+    wl_label(h->label, sizeof(h->label), wname, params);
+    h->tasks = tasks;
+    return h;
 }
 
-static void io_batch_free(struct io_batch *b)
-{
-    free(b->pieces);
-    free(b->args);
-    free(b->res);
-}
-
-/* n pieces of desc d, each argument filled in. 0, -E2BIG or -ENOMEM. */
-static int io_batch_init(struct io_batch *b, const struct io_desc *d, const void *state, size_t n)
-{
-    size_t i;
-
-    memset(b, 0, sizeof(*b));
-    if (n > UINT32_MAX)
-        return -E2BIG; /* piece ids are 32-bit */
-    b->n = n;
-    b->arg_size = io_round16(d->arg_size);
-    b->res_cap = io_round16(d->res_size);
-    b->pieces = calloc(n ? n : 1, sizeof(*b->pieces));
-    b->args = calloc(n ? n : 1, b->arg_size);
-    b->res = calloc(n ? n : 1, b->res_cap);
-    if (!b->pieces || !b->args || !b->res) {
-        io_batch_free(b);
-        return -ENOMEM;
-    }
-    for (i = 0; i < n; i++) {
-        b->pieces[i].id = (uint32_t)i;
-        b->pieces[i].arg = b->args + i * b->arg_size;
-        b->pieces[i].arg_len = d->arg_size;
-        b->pieces[i].res = b->res + i * b->res_cap;
-        b->pieces[i].res_cap = b->res_cap;
-        d->fill(state, i, b->args + i * b->arg_size);
-    }
-    return 0;
-}
-
-/* The serial twin's map: every piece in order on this thread. 0 or the first failure. */
-static int io_batch_serial(struct io_batch *b, exec_piece_fn fn)
-{
-    uint64_t t_submit = exec_now_ns();
-    int first = 0;
-    size_t i;
-
-    for (i = 0; i < b->n; i++) {
-        struct exec_piece *p = &b->pieces[i];
-
-        p->t_submit_ns = t_submit;
-        p->t_start_ns = exec_now_ns();
-        p->res_len = 0;
-        p->status = fn(p->arg, p->arg_len, p->res, p->res_cap, &p->res_len);
-        if (p->status == 0 && p->res_len > p->res_cap)
-            p->status = -EMSGSIZE;
-        p->t_done_ns = exec_now_ns();
-        if (p->status && !first)
-            first = p->status;
-    }
-    return first;
-}
-
-/* Piece i's answer: its length and id here, the rest by the workload's check(). */
-static int io_check(const struct io_head *h, const void *state, size_t i,
-                    const struct exec_piece *p, char *why, size_t whylen)
+/* Piece i's answer: its id here, the rest by the workload's check(). */
+static int io_check(const struct io_head *h, const void *state, size_t i, const void *arg,
+                    const void *res, char *why, size_t whylen)
 {
     uint32_t id;
 
-    if (p->res_len != h->desc->res_size) {
-        snprintf(why, whylen, "%zu result bytes, expected %zu", p->res_len, h->desc->res_size);
-        return -EPROTO;
-    }
-    memcpy(&id, p->res, sizeof(id));
+    memcpy(&id, res, sizeof(id));
     if (id != i) {
         snprintf(why, whylen, "answered as piece %" PRIu32, id);
         return -EPROTO;
     }
-    return h->desc->check(state, i, p->arg, p->res, why, whylen);
+    return h->desc->check(state, i, arg, res, why, whylen);
 }
 
 /* io_run() with ops NULL: the serial twin. */
@@ -175,47 +51,31 @@ static int io_go(void *state, const struct exec_ops *ops, struct exec *x, struct
 {
     const struct io_head *h = state;
     const char *ename = ops ? ops->name : "the serial twin";
-    struct io_batch b;
+    struct wl_batch b;
     char why[160];
     size_t i;
     int err;
 
     run->tasks = 0;
     run->error[0] = '\0';
-    err = io_batch_init(&b, h->desc, state, h->tasks);
+    err = wl_batch_init(&b, h->tasks, h->desc->arg_size, h->desc->res_size);
     if (err) {
         snprintf(run->error, sizeof(run->error), "%s on %s: %s", h->label, ename, strerror(-err));
         return err;
     }
-    err = ops ? (b.n ? ops->map(x, h->desc->piece, b.pieces, b.n) : 0)
-              : io_batch_serial(&b, h->desc->piece);
-    if (err) {
-        if (ops) {
-            wl_map_failed(run, h->label, ops, x, b.pieces, b.n, err);
-        } else {
-            for (i = 0; i < b.n && b.pieces[i].status == 0; i++)
-                ;
-            snprintf(run->error, sizeof(run->error), "%s on %s: piece %zu failed: %s", h->label,
-                     ename, i, strerror(-err));
-        }
-        goto out;
-    }
-    for (i = 0; i < b.n; i++) {
-        const struct exec_piece *p = &b.pieces[i];
-
+    for (i = 0; i < b.n; i++)
+        h->desc->fill(state, i, wl_batch_arg(&b, i));
+    err = wl_batch_map(&b, h->desc->piece, ops, x, h->label, run);
+    for (i = 0; i < b.n && err == 0; i++) {
         why[0] = '\0';
-        err = io_check(h, state, i, p, why, sizeof(why));
+        err = io_check(h, state, i, wl_batch_arg(&b, i), wl_batch_res(&b, i), why, sizeof(why));
         if (err) {
             snprintf(run->error, sizeof(run->error), "%s on %s: piece %zu: %s", h->label, ename, i,
                      why);
-            goto out;
+            run->tasks = 0;
         }
-        if (run->latency)
-            hist_record(run->latency, p->t_done_ns - p->t_submit_ns);
     }
-    run->tasks = b.n;
-out:
-    io_batch_free(&b);
+    wl_batch_free(&b);
     return err;
 }
 

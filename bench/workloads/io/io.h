@@ -1,11 +1,8 @@
 /*
- * io_common.h - what the workloads of wsbench_workloads share.
+ * io.h - what the IO and mixed workloads (sleep, pipe, socket, file, mixed)
+ * share; what every workload shares is in workload.h.
  *
- *  wl_*  parameters (unknown keys refused, ranges with messages), run labels,
- *        a 64-bit mixer, per-prepare tokens, and the report of a failed
- *        map(): used by all seven (matmul, sort, sleep, pipe, socket, file,
- *        mixed).
- *  io_*  the IO and mixed workloads: their run() and serial() (one piece
+ *  io_*  their state's head, run_flat() and serial() (one piece
  *        per task through ops->map(), or in order by the serial twin, each
  *        answer checked and each latency recorded); a blocking wait that
  *        cannot end early; reads and writes with a deadline, so a lost peer
@@ -14,8 +11,8 @@
  *
  * Everything returns 0 or a negative errno, and prints nothing.
  */
-#ifndef WSBENCH_IO_COMMON_H
-#define WSBENCH_IO_COMMON_H
+#ifndef WSBENCH_WORKLOADS_IO_H
+#define WSBENCH_WORKLOADS_IO_H
 
 #include <pthread.h>
 #include <stddef.h>
@@ -27,53 +24,13 @@
 /* How long a piece waits for its peer (a pipe's echo, the socket server) before it fails. */
 #define IO_TIMEOUT_MS 10000
 
-/* ---- every workload ---------------------------------------------------------------------- */
-
-/* splitmix64's finalizer: a bijection of 64-bit words that mixes every bit into every bit. */
-static inline uint64_t wl_mix64(uint64_t x)
-{
-    x ^= x >> 30;
-    x *= UINT64_C(0xbf58476d1ce4e5b9);
-    x ^= x >> 27;
-    x *= UINT64_C(0x94d049bb133111eb);
-    return x ^ (x >> 31);
-}
-
-/*
- * param_u64() with a default and a message: *out is dflt if key is absent,
- * the value if it lies in [lo, hi]; else -EINVAL and err says
- * "<wname>: <key>: want an integer in [lo, hi]".
- */
-int wl_param_u64(const char *wname, const char *params, const char *key, uint64_t lo, uint64_t hi,
-                 uint64_t dflt, uint64_t *out, char *err, size_t errlen);
-
-/* "<wname>/<params>" (or "<wname>" if params is empty): how run errors name a prepared state. */
-void wl_label(char *label, size_t len, const char *wname, const char *params);
-
-/*
- * A number no other prepare() of this process, nor any earlier process,
- * is likely to have drawn: pieces compare the token in their argument with
- * the one in the state they reach through inherited memory, so a worker
- * process forked before prepare() fails with -ESTALE instead of computing
- * from whatever its copy holds there.
- */
-uint64_t wl_token(void);
-
-/*
- * After ops->map() returned err != 0: writes to run->error
- * "<label> on <exec>: piece <id> failed: <why>" (the first failed piece, or
- * the map itself), with the executor's last_error() if it says anything.
- * A piece's -ESTALE is spelled out as a worker forked before prepare().
- */
-void wl_map_failed(struct work_run *run, const char *label, const struct exec_ops *ops,
-                   struct exec *x, const struct exec_piece *pieces, size_t n, int err);
-
 /* ---- IO and mixed workloads: one piece per task ------------------------------------------ */
 
 /*
  * What an IO or mixed workload tells io_run(): its pieces and their answers.
  * A piece's result begins with its uint32_t id (io_run() checks the length
- * and the id); check() judges the rest: 0, or -EPROTO with why filled
+ * and the id); check() judges the rest (arg and res are aligned for any
+ * struct): 0, or -EPROTO with why filled
  * ("round 3: the echo differs at byte 5").
  */
 struct io_desc {
@@ -94,7 +51,16 @@ struct io_head {
 };
 
 /*
- * workload.run and workload.serial of an IO or mixed workload, whose state
+ * The start of an IO or mixed workload's prepare(), after its parameters
+ * parsed: a zeroed state of size bytes, whose first member is a struct
+ * io_head, with the head filled in. NULL, with err saying so, if out of
+ * memory.
+ */
+void *io_state_new(size_t size, const struct io_desc *desc, const char *wname, const char *params,
+                   uint64_t tasks, char *err, size_t errlen);
+
+/*
+ * workload.run_flat and workload.serial of an IO or mixed workload, whose state
  * begins with a struct io_head: every one of its tasks is a piece, run
  * through ops->map(x, ...) (io_run) or, by the serial twin (io_serial), in
  * order on this thread, all submitted at the start as exec_serial does.
@@ -162,4 +128,4 @@ int io_tmpdir_make(char *path, size_t len, size_t maxlen, const char *tag);
 /* Removes every entry of directory path (files, FIFOs: no subdirectories), then path itself. */
 void io_tmpdir_remove(const char *path);
 
-#endif /* WSBENCH_IO_COMMON_H */
+#endif /* WSBENCH_WORKLOADS_IO_H */

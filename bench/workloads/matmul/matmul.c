@@ -32,7 +32,7 @@
 #include <string.h>
 
 #include "core/hist.h"
-#include "workloads/io/io.h"
+#include "workloads/workload.h"
 
 #define MM_MAX_N      4096
 #define MM_MAX_BLOCKS (1u << 20)
@@ -160,21 +160,24 @@ static void mm_fj_root(struct exec *x, void *arg, size_t i)
     top->ops->forkn(x, top->s->nb, mm_fj_row, arg);
 }
 
-static int mm_run_forkjoin(struct mm_state *s, const struct exec_ops *ops, struct exec *x,
-                           struct work_run *run)
+static int mm_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
+                         struct work_run *run)
 {
+    struct mm_state *s = state;
     struct mm_fj top = {ops, s, 0};
-    int err;
 
+    (void)run;
     mm_poison(s);
-    err = ops->run(x, mm_fj_root, &top);
-    if (err) {
-        snprintf(run->error, sizeof(run->error), "%s on %s: %s", s->label, ops->name,
-                 strerror(-err));
-        return err;
-    }
+    return ops->run(x, mm_fj_root, &top);
+}
+
+/* The product the fork-join form left in s->c. */
+static int mm_check_nested(void *state, const char *exec_name, struct work_run *run)
+{
+    struct mm_state *s = state;
+
     run->tasks = s->nb * s->nb;
-    return mm_check(s, ops->name, run);
+    return mm_check(s, exec_name, run);
 }
 
 /* ---- flat: one piece per C block ------------------------------------------------------------ */
@@ -203,9 +206,10 @@ static int mm_piece(const void *arg, size_t arg_len, void *res, size_t res_cap, 
     return 0;
 }
 
-static int mm_run_flat(struct mm_state *s, const struct exec_ops *ops, struct exec *x,
+static int mm_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
                        struct work_run *run)
 {
+    struct mm_state *s = state;
     size_t np = s->nb * s->nb, k;
     int err;
 
@@ -289,11 +293,9 @@ static int mm_prepare(void **state, const char *params, char *err, size_t errlen
                  n, b, nb * nb, MM_MAX_BLOCKS);
         return -EINVAL;
     }
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "matmul: out of memory");
+    s = wl_state_new(sizeof(*s), "matmul", err, errlen);
+    if (!s)
         return -ENOMEM;
-    }
     wl_label(s->label, sizeof(s->label), "matmul", params);
     s->token = wl_token();
     s->n = (size_t)n;
@@ -323,17 +325,6 @@ static int mm_prepare(void **state, const char *params, char *err, size_t errlen
     return 0;
 }
 
-static int mm_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
-{
-    struct mm_state *s = state;
-
-    run->tasks = 0;
-    run->error[0] = '\0';
-    if (ops->can_nest)
-        return mm_run_forkjoin(s, ops, x, run);
-    return mm_run_flat(s, ops, x, run);
-}
-
 static int mm_serial(void *state, struct work_run *run)
 {
     struct mm_state *s = state;
@@ -353,6 +344,8 @@ const struct workload workload_matmul = {
     .params_quick = "n:128/block:64",
     .prepare = mm_prepare,
     .release = mm_release,
-    .run = mm_run,
+    .run_flat = mm_run_flat,
+    .run_nested = mm_run_nested,
+    .check = mm_check_nested,
     .serial = mm_serial,
 };

@@ -142,14 +142,9 @@ static int mixed_prepare(void **state, const char *params, char *err, size_t err
         wl_param_u64("mixed", params, "us", 0, 10000000, 500, &us, err, errlen) ||
         wl_param_u64("mixed", params, "cpu_n", 1, 40, 26, &cpu_n, err, errlen))
         return -EINVAL;
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "mixed: out of memory");
+    s = io_state_new(sizeof(*s), &mixed_desc, "mixed", params, tasks, err, errlen);
+    if (!s)
         return -ENOMEM;
-    }
-    s->h.desc = &mixed_desc;
-    wl_label(s->h.label, sizeof(s->h.label), "mixed", params);
-    s->h.tasks = tasks;
     s->every = every;
     s->ns = us * 1000u;
     s->cpu_n = cpu_n;
@@ -170,6 +165,6 @@ const struct workload workload_mixed = {
     .params_quick = "tasks:40/block_every:4/us:500/cpu_n:26",
     .prepare = mixed_prepare,
     .release = free, /* the state is one allocation */
-    .run = io_run,
+    .run_flat = io_run,
     .serial = io_serial,
 };

@@ -5,9 +5,9 @@
  *
  * Parameters: n:<1..16> (default 12; 14,200 solutions).
  *
- * - Fork-join executors with a native nqueens (bench/exec.h) run it in
- *   their own idiom; others that nest use run()/forkn() over the valid
- *   columns of each row.
+ * - Fork-join executors with a native variant here (nqueens_stealing.c,
+ *   nqueens_openmp.c, nqueens_tbb.cc) run it in their own idiom; others
+ *   that nest use run()/forkn() over the valid columns of each row.
  * - Flat executors get the tree cut after NQ_FLAT_ROWS rows: the caller
  *   lists the valid partial boards, and each is a piece counting the
  *   solutions below it with the serial twin.
@@ -20,33 +20,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "exec/fj.h"
-#include "core/hist.h"
-#include "workloads/workload.h"
+#include "workloads/nqueens/nqueens.h"
 
-#define NQ_MAX_N 16
 #define NQ_FLAT_ROWS 3
 
 /* Solutions for n = 0..16 (OEIS A000170). */
 static const int64_t nq_known[NQ_MAX_N + 1] = {
     1, 1, 0, 0, 2, 10, 4, 40, 92, 352, 724, 2680, 14200, 73712, 365596, 2279184, 14772512};
-
-/* A board: q[r] is the column of row r's queen. A child gets its own copy
- * of the whole board (one 16-byte move), in every version here and in the
- * executors' native ones, so that all do the same work per task. */
-struct nq_board {
-    char q[NQ_MAX_N];
-};
-
-struct nq_state {
-    unsigned n;
-    int64_t answer;
-    uint64_t tasks;
-};
-
-/* May a queen go in row `row`, column `col`? The one definition every
- * version uses, the executors' native ones included (exec_fj.h). */
-#define nq_ok exec_fj_nq_ok
 
 /* The sequential twin: the same recursion and board copies as the tasks,
  * as one plain recursive function. gcc would otherwise inline the
@@ -85,14 +65,23 @@ static uint64_t nq_count_tasks(unsigned n, unsigned row, const struct nq_board *
     return t;
 }
 
-static int nq_check(const struct nq_state *s, const char *exec_name, int64_t got,
-                    struct work_run *run)
+static int nq_check_value(const struct nq_state *s, const char *exec_name, int64_t got,
+                          struct work_run *run)
 {
     if (got == s->answer)
         return 0;
     snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: %" PRId64 " solutions, expected %" PRId64,
              s->n, exec_name, got, s->answer);
     return -EPROTO;
+}
+
+/* The answer the fork-join form or a variant left in the state. */
+static int nq_check(void *state, const char *exec_name, struct work_run *run)
+{
+    struct nq_state *s = state;
+
+    run->tasks = s->tasks;
+    return nq_check_value(s, exec_name, s->got, run);
 }
 
 /* ---- fork-join through run()/forkn() ---------------------------------------------------- */
@@ -179,43 +168,29 @@ static void nq_list(unsigned n, unsigned row, unsigned rows, struct nq_board *b,
     }
 }
 
-static int nq_run_flat(struct nq_state *s, const struct exec_ops *ops, struct exec *x,
+static int nq_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
                        struct work_run *run)
 {
+    struct nq_state *s = state;
     unsigned rows = s->n < NQ_FLAT_ROWS ? s->n : NQ_FLAT_ROWS;
     size_t cap = 1;
     for (unsigned r = 0; r < rows; r++)
         cap *= s->n;
     struct nq_piece_arg *args = calloc(cap, sizeof(*args));
-    int64_t *vals = calloc(cap, sizeof(*vals));
-    struct exec_piece *pc = calloc(cap, sizeof(*pc));
-    if (args == NULL || vals == NULL || pc == NULL) {
-        free(args), free(vals), free(pc);
-        snprintf(run->error, sizeof(run->error), "nqueens: out of memory");
-        return -ENOMEM;
-    }
     struct nq_board b = {{0}};
     size_t n = 0;
-    nq_list(s->n, 0, rows, &b, args, &n);
-    for (size_t i = 0; i < n; i++)
-        pc[i] = (struct exec_piece){.id = (uint32_t)i, .arg = &args[i], .arg_len = sizeof(args[i]),
-                                    .res = &vals[i], .res_cap = sizeof(vals[i])};
-    int err = n ? ops->map(x, nq_piece, pc, n) : 0;
     int64_t sum = 0;
-    for (size_t i = 0; i < n && err == 0; i++) {
-        sum += vals[i];
-        if (run->latency)
-            hist_record(run->latency, pc[i].t_done_ns - pc[i].t_submit_ns);
+    int err;
+
+    if (args == NULL) {
+        snprintf(run->error, sizeof(run->error), "%s: out of memory", run->label);
+        return -ENOMEM;
     }
-    if (err != 0) {
-        const char *why = ops->last_error ? ops->last_error(x) : "";
-        snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: a piece failed (%s)%s%s",
-                 s->n, ops->name, strerror(-err), why[0] ? ": " : "", why);
-    } else {
-        err = nq_check(s, ops->name, n ? sum : nq_twin(s->n, 0, &b), run);
-    }
-    run->tasks = n;
-    free(args), free(vals), free(pc);
+    nq_list(s->n, 0, rows, &b, args, &n);
+    err = wl_map_sum(ops, x, nq_piece, args, sizeof(*args), n, &sum, run);
+    if (err == 0)
+        err = nq_check_value(s, ops->name, n ? sum : nq_twin(s->n, 0, &b), run);
+    free(args);
     return err;
 }
 
@@ -231,11 +206,9 @@ static int nq_prepare(void **state, const char *params, char *err, size_t errlen
         snprintf(err, errlen, "nqueens: n must be an integer in 1..%d", NQ_MAX_N);
         return -EINVAL;
     }
-    struct nq_state *s = calloc(1, sizeof(*s));
-    if (s == NULL) {
-        snprintf(err, errlen, "nqueens: out of memory");
+    struct nq_state *s = wl_state_new(sizeof(*s), "nqueens", err, errlen);
+    if (s == NULL)
         return -ENOMEM;
-    }
     struct nq_board b = {{0}};
     s->n = (unsigned)n;
     s->answer = nq_known[n];
@@ -249,31 +222,24 @@ static void nq_release(void *state)
     free(state);
 }
 
-static int nq_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
+static int nq_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
+                         struct work_run *run)
 {
     struct nq_state *s = state;
-    run->tasks = 0;
-    run->error[0] = '\0';
-    if (!ops->can_nest)
-        return nq_run_flat(s, ops, x, run);
-    int64_t got;
-    int err;
-    if (ops->native != NULL && ops->native->nqueens != NULL) {
-        got = ops->native->nqueens(x, s->n); /* or a negative errno */
-        err = got < 0 ? (int)got : 0;
-    } else {
-        struct nq_fj root = {.ops = ops, .n = s->n, .row = 0};
-        err = ops->run(x, nq_fj_node, &root);
-        got = root.count;
-    }
-    if (err != 0) {
-        snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: %s", s->n, ops->name,
-                 strerror(-err));
-        return err;
-    }
-    run->tasks = s->tasks;
-    return nq_check(s, ops->name, got, run);
+    struct nq_fj root = {.ops = ops, .n = s->n, .row = 0};
+    int err = ops->run(x, nq_fj_node, &root);
+
+    (void)run;
+    s->got = root.count;
+    return err;
 }
+
+static const struct wl_variant nq_variants[] = {
+    {"stealing", nqueens_stealing},
+    {"openmp", nqueens_openmp},
+    {"tbb", nqueens_tbb},
+    {NULL, NULL},
+};
 
 static int nq_serial(void *state, struct work_run *run)
 {
@@ -281,7 +247,7 @@ static int nq_serial(void *state, struct work_run *run)
     struct nq_board b = {{0}};
     run->error[0] = '\0';
     run->tasks = s->tasks;
-    return nq_check(s, "serial", nq_twin(s->n, 0, &b), run);
+    return nq_check_value(s, "serial", nq_twin(s->n, 0, &b), run);
 }
 
 const struct workload workload_nqueens = {
@@ -291,6 +257,9 @@ const struct workload workload_nqueens = {
     .params_quick = "n:8",
     .prepare = nq_prepare,
     .release = nq_release,
-    .run = nq_run,
+    .run_flat = nq_run_flat,
+    .run_nested = nq_run_nested,
+    .variants = nq_variants,
+    .check = nq_check,
     .serial = nq_serial,
 };

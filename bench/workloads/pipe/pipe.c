@@ -1,5 +1,5 @@
 /*
- * io_pipe.c - the "pipe" workload: request/response round trips through
+ * pipe.c - the "pipe" workload: request/response round trips through
  * pipes to an echo service in the benchmark process, the shape of talking
  * to a local helper process (a compiler server, a language server) over its
  * stdin/stdout. For every executor each task is one piece of one map(): it
@@ -309,15 +309,10 @@ static int pipe_prepare(void **state, const char *params, char *err, size_t errl
         wl_param_u64("pipe", params, "bytes", 1, PIPE_MAX_MSG, 64, &bytes, err, errlen) ||
         wl_param_u64("pipe", params, "slots", 1, 1024, 256, &slots, err, errlen))
         return -EINVAL;
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "pipe: out of memory");
+    s = io_state_new(sizeof(*s), &pipe_desc, "pipe", params, tasks, err, errlen);
+    if (!s)
         return -ENOMEM;
-    }
     s->echo.epfd = s->echo.stop_fd = -1;
-    s->h.desc = &pipe_desc;
-    wl_label(s->h.label, sizeof(s->h.label), "pipe", params);
-    s->h.tasks = tasks;
     s->rounds = rounds;
     s->bytes = bytes;
     s->slots = slots;
@@ -363,6 +358,6 @@ const struct workload workload_pipe = {
     .params_quick = "tasks:16/rounds:10/bytes:64",
     .prepare = pipe_prepare,
     .release = pipe_release,
-    .run = io_run,
+    .run_flat = io_run,
     .serial = io_serial,
 };

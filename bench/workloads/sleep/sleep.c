@@ -1,5 +1,5 @@
 /*
- * io_sleep.c - the "sleep" workload: N tasks that each block for L
+ * sleep.c - the "sleep" workload: N tasks that each block for L
  * microseconds in clock_nanosleep(), standing in for a blocking call (a
  * database query, a remote procedure call) that uses no CPU while it waits.
  * For every executor each task is one piece of one map(): a pool with P
@@ -98,14 +98,9 @@ static int sleep_prepare(void **state, const char *params, char *err, size_t err
         wl_param_u64("sleep", params, "tasks", 1, 1000000, 1000, &tasks, err, errlen) ||
         wl_param_u64("sleep", params, "us", 0, 10000000, 1000, &us, err, errlen))
         return -EINVAL;
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "sleep: out of memory");
+    s = io_state_new(sizeof(*s), &sleep_desc, "sleep", params, tasks, err, errlen);
+    if (!s)
         return -ENOMEM;
-    }
-    s->h.desc = &sleep_desc;
-    wl_label(s->h.label, sizeof(s->h.label), "sleep", params);
-    s->h.tasks = tasks;
     s->ns = us * 1000u;
     *state = s;
     return 0;
@@ -118,6 +113,6 @@ const struct workload workload_sleep = {
     .params_quick = "tasks:50/us:1000",
     .prepare = sleep_prepare,
     .release = free, /* the state is one allocation */
-    .run = io_run,
+    .run_flat = io_run,
     .serial = io_serial,
 };

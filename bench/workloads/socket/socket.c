@@ -1,5 +1,5 @@
 /*
- * io_socket.c - the "socket" workload: request/response over loopback TCP
+ * socket.c - the "socket" workload: request/response over loopback TCP
  * to a server in the benchmark process that answers each request after a
  * service delay, the shape of calling a remote service (a database, an HTTP
  * backend). For every executor each task is one piece of one map(): it
@@ -431,15 +431,10 @@ static int sock_prepare(void **state, const char *params, char *err, size_t errl
         wl_param_u64("socket", params, "reqs", 1, 1000000, 10, &reqs, err, errlen) ||
         wl_param_u64("socket", params, "delay_us", 0, 10000000, 100, &delay_us, err, errlen))
         return -EINVAL;
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "socket: out of memory");
+    s = io_state_new(sizeof(*s), &sock_desc, "socket", params, tasks, err, errlen);
+    if (!s)
         return -ENOMEM;
-    }
     s->lfd = s->tfd = s->server.epfd = s->server.stop_fd = -1;
-    s->h.desc = &sock_desc;
-    wl_label(s->h.label, sizeof(s->h.label), "socket", params);
-    s->h.tasks = tasks;
     s->reqs = reqs;
     s->delay_ns = delay_us * 1000u;
     s->token = wl_token();
@@ -461,6 +456,6 @@ const struct workload workload_socket = {
     .params_quick = "tasks:50/reqs:10/delay_us:100",
     .prepare = sock_prepare,
     .release = sock_release,
-    .run = io_run,
+    .run_flat = io_run,
     .serial = io_serial,
 };

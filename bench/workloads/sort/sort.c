@@ -34,7 +34,7 @@
 #include <string.h>
 
 #include "core/hist.h"
-#include "workloads/io/io.h"
+#include "workloads/workload.h"
 
 #define SORT_MAX_N      100000000u
 #define SORT_INSERTION  16 /* sort_into() sorts runs this short by insertion */
@@ -47,6 +47,7 @@ struct sort_state {
     uint64_t *in;         /* the keys, never written after prepare() */
     uint64_t *work, *tmp; /* each run's arrays */
     uint64_t hsum, kxor;  /* the multiset's checksum */
+    uint64_t leaves;      /* the last fork-join run's sorted leaves: its tasks */
 };
 
 struct sort_arg {
@@ -257,19 +258,25 @@ static void sort_fj_root(struct exec *x, void *arg, size_t i)
     sort_fj(x, arg);
 }
 
-static int sort_run_forkjoin(struct sort_state *s, const struct exec_ops *ops, struct exec *x,
-                             struct work_run *run)
+static int sort_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
+                           struct work_run *run)
 {
+    struct sort_state *s = state;
     struct sort_fj root = {ops, s->cutoff, s->in, s->work, s->tmp, s->n, 0, 0};
     int err = ops->run(x, sort_fj_root, &root);
 
-    if (err) {
-        snprintf(run->error, sizeof(run->error), "%s on %s: %s", s->label, ops->name,
-                 strerror(-err));
-        return err;
-    }
-    run->tasks = root.leaves;
-    return sort_check(s, s->work, ops->name, run);
+    (void)run;
+    s->leaves = root.leaves;
+    return err;
+}
+
+/* The keys the fork-join form left in s->work. */
+static int sort_check_nested(void *state, const char *exec_name, struct work_run *run)
+{
+    struct sort_state *s = state;
+
+    run->tasks = s->leaves;
+    return sort_check(s, s->work, exec_name, run);
 }
 
 /* ---- flat: sorted chunks, merged by the caller --------------------------------------------- */
@@ -357,9 +364,10 @@ static int sort_kway(const uint64_t *src, const size_t *bound, size_t m, uint64_
     return 0;
 }
 
-static int sort_run_flat(struct sort_state *s, const struct exec_ops *ops, struct exec *x,
+static int sort_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
                          struct work_run *run)
 {
+    struct sort_state *s = state;
     unsigned workers = ops->workers(x);
     size_t m = (size_t)(workers ? workers : 1) * s->per_worker, r;
     struct exec_piece *pieces;
@@ -445,11 +453,9 @@ static int sort_prepare(void **state, const char *params, char *err, size_t errl
         wl_param_u64("sort", params, "per_worker", 1, 1024, 4, &per_worker, err, errlen) ||
         wl_param_u64("sort", params, "distinct", 1, SORT_MAX_N, 0, &distinct, err, errlen))
         return -EINVAL;
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "sort: out of memory");
+    s = wl_state_new(sizeof(*s), "sort", err, errlen);
+    if (!s)
         return -ENOMEM;
-    }
     wl_label(s->label, sizeof(s->label), "sort", params);
     s->token = wl_token();
     s->n = (size_t)n;
@@ -474,17 +480,6 @@ static int sort_prepare(void **state, const char *params, char *err, size_t errl
     return 0;
 }
 
-static int sort_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
-{
-    struct sort_state *s = state;
-
-    run->tasks = 0;
-    run->error[0] = '\0';
-    if (ops->can_nest)
-        return sort_run_forkjoin(s, ops, x, run);
-    return sort_run_flat(s, ops, x, run);
-}
-
 static int sort_serial(void *state, struct work_run *run)
 {
     struct sort_state *s = state;
@@ -502,6 +497,8 @@ const struct workload workload_sort = {
     .params_quick = "n:100000",
     .prepare = sort_prepare,
     .release = sort_release,
-    .run = sort_run,
+    .run_flat = sort_run_flat,
+    .run_nested = sort_run_nested,
+    .check = sort_check_nested,
     .serial = sort_serial,
 };

@@ -1,6 +1,6 @@
 /*
  * uts.c - the Unbalanced Tree Search workload: count the nodes and leaves
- * of a UTS tree (bench/uts_tree.h), whose shape is known only as it is
+ * of a UTS tree (uts_tree.h), whose shape is known only as it is
  * explored.
  *
  * Parameters (one of):
@@ -14,7 +14,7 @@
  *                        some parameters give trees that never end);
  *   max_nodes:<n>        optional, with spec.
  *
- * Executors that nest (can_nest) run it as fork-join: one task per tree
+ * Executors that nest (EXEC_NESTS) run it as fork-join: one task per tree
  * node, which forks one child task per tree child and sums their counts;
  * run->tasks is the number of nodes. The others get the tree cut at a
  * frontier: the caller expands it breadth first until at least
@@ -22,7 +22,6 @@
  * under each as a piece; run->tasks is the number of pieces, and each
  * piece's submit-to-done latency goes to run->latency.
  */
-#include "core/hist.h"
 #include "workloads/uts/uts_tree.h"
 #include "workloads/workload.h"
 
@@ -46,6 +45,7 @@ struct uts_state {
     char label[160]; /* "T3", or "spec:<args>" as given */
     struct uts_tree tree;
     struct uts_count expect;
+    struct uts_count got; /* what the last fork-join run counted */
 };
 
 /* ---- the answer ---------------------------------------------------------------------------- */
@@ -160,9 +160,10 @@ static void uts_fj_root(struct exec *x, void *arg, size_t i)
     uts_fj_visit(x, r->ops, r->tree, &root, &r->res);
 }
 
-static int uts_run_forkjoin(struct uts_state *s, const struct exec_ops *ops, struct exec *x,
-                            struct work_run *run)
+static int uts_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
+                          struct work_run *run)
 {
+    struct uts_state *s = state;
     struct uts_fj_root r = {ops, &s->tree, {{0, 0, 0}, 0}};
     int err;
 
@@ -173,15 +174,17 @@ static int uts_run_forkjoin(struct uts_state *s, const struct exec_ops *ops, str
         return -E2BIG;
     }
     err = ops->run(x, uts_fj_root, &r);
-    if (!err)
-        err = r.res.err;
-    if (err) {
-        snprintf(run->error, sizeof(run->error), "uts/%s on %s: %s", s->label, ops->name,
-                 strerror(-err));
-        return err;
-    }
-    run->tasks = r.res.c.nodes;
-    return uts_check(s, ops->name, &r.res.c, run);
+    s->got = r.res.c;
+    return err ? err : r.res.err;
+}
+
+/* The answer the fork-join form left in the state. */
+static int uts_check_nested(void *state, const char *exec_name, struct work_run *run)
+{
+    struct uts_state *s = state;
+
+    run->tasks = s->got.nodes;
+    return uts_check(s, exec_name, &s->got, run);
 }
 
 /* ---- flat: a frontier of independent pieces ------------------------------------------------ */
@@ -267,77 +270,42 @@ static int uts_expand(const struct uts_tree *t, size_t want, struct uts_count *t
     return 0;
 }
 
-static int uts_run_flat(struct uts_state *s, const struct exec_ops *ops, struct exec *x,
+static int uts_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
                         struct work_run *run)
 {
+    struct uts_state *s = state;
     struct uts_count total = {0, 0, 0};
     struct uts_node *front = NULL;
-    struct uts_piece_arg *args = NULL;
-    struct uts_count *res = NULL;
-    struct exec_piece *pieces = NULL;
+    struct wl_batch b;
     unsigned workers = ops->workers(x);
+    char label[192];
     size_t n = 0, i;
     int err;
 
+    snprintf(label, sizeof(label), "uts/%s", s->label);
     err = uts_expand(&s->tree, (size_t)UTS_FLAT_PER_WORKER * (workers ? workers : 1), &total,
                      &front, &n);
-    if (err)
-        goto out;
-    if (n > UINT32_MAX) {
-        err = -E2BIG; /* piece ids are 32-bit; a frontier cannot get near this */
-        goto out;
-    }
-    args = calloc(n ? n : 1, sizeof(*args));
-    res = calloc(n ? n : 1, sizeof(*res));
-    pieces = calloc(n ? n : 1, sizeof(*pieces));
-    if (!args || !res || !pieces) {
-        err = -ENOMEM;
-        goto out;
-    }
-    for (i = 0; i < n; i++) {
-        args[i].params = s->tree.p;
-        args[i].node = front[i];
-        pieces[i].id = (uint32_t)i;
-        pieces[i].arg = &args[i];
-        pieces[i].arg_len = sizeof(args[i]);
-        pieces[i].res = &res[i];
-        pieces[i].res_cap = sizeof(res[i]);
-    }
-    err = n ? ops->map(x, uts_piece, pieces, n) : 0;
+    if (!err)
+        err = wl_batch_init(&b, n, sizeof(struct uts_piece_arg), sizeof(struct uts_count));
     if (err) {
-        for (i = 0; i < n && !pieces[i].status; i++)
-            ;
-        if (i < n)
-            snprintf(run->error, sizeof(run->error), "uts/%s on %s: piece %zu failed: %s", s->label,
-                     ops->name, i, strerror(-pieces[i].status));
-        else
-            snprintf(run->error, sizeof(run->error), "uts/%s on %s: map failed: %s", s->label,
-                     ops->name, strerror(-err));
-        goto out_reported;
+        free(front);
+        snprintf(run->error, sizeof(run->error), "%s on %s: %s", label, ops->name, strerror(-err));
+        return err;
     }
     for (i = 0; i < n; i++) {
-        if (pieces[i].res_len != sizeof(res[i])) {
-            snprintf(run->error, sizeof(run->error),
-                     "uts/%s on %s: piece %zu returned %zu bytes, expected %zu", s->label,
-                     ops->name, i, pieces[i].res_len, sizeof(res[i]));
-            err = -EPROTO;
-            goto out_reported;
-        }
-        uts_count_add(&total, &res[i]);
-        if (run->latency) /* histogram API: bench/hist.h */
-            hist_record(run->latency, pieces[i].t_done_ns - pieces[i].t_submit_ns);
+        struct uts_piece_arg *a = wl_batch_arg(&b, i);
+        a->params = s->tree.p;
+        a->node = front[i];
     }
-    run->tasks = n;
-    err = uts_check(s, ops->name, &total, run);
-    goto out_reported;
-out:
-    if (err)
-        snprintf(run->error, sizeof(run->error), "uts/%s on %s: %s", s->label, ops->name,
-                 strerror(-err));
-out_reported:
-    free(pieces);
-    free(res);
-    free(args);
+    err = wl_batch_map(&b, uts_piece, ops, x, label, run);
+    for (i = 0; i < n && !err; i++) {
+        struct uts_count c;
+        memcpy(&c, wl_batch_res(&b, i), sizeof(c));
+        uts_count_add(&total, &c);
+    }
+    if (!err)
+        err = uts_check(s, ops->name, &total, run);
+    wl_batch_free(&b);
     free(front);
     return err;
 }
@@ -387,11 +355,9 @@ static int uts_prepare(void **state, const char *params, char *err, size_t errle
         snprintf(err, errlen, "%s", perr);
         return r;
     }
-    s = calloc(1, sizeof(*s));
-    if (!s) {
-        snprintf(err, errlen, "uts: out of memory");
+    s = wl_state_new(sizeof(*s), "uts", err, errlen);
+    if (!s)
         return -ENOMEM;
-    }
     r = uts_tree_init(&s->tree, &p, SHA1_IMPL_AUTO, perr, sizeof(perr));
     if (r) {
         snprintf(err, errlen, "%s", perr);
@@ -429,17 +395,6 @@ static void uts_release(void *state)
     free(state);
 }
 
-static int uts_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
-{
-    struct uts_state *s = state;
-
-    run->tasks = 0;
-    run->error[0] = '\0';
-    if (ops->can_nest)
-        return uts_run_forkjoin(s, ops, x, run);
-    return uts_run_flat(s, ops, x, run);
-}
-
 /* The sequential twin: one depth-first walk with an explicit stack, no executor. */
 static int uts_serial(void *state, struct work_run *run)
 {
@@ -468,6 +423,8 @@ const struct workload workload_uts = {
     .params_quick = "spec:-t_1_-a_3_-d_8_-b_4_-r_19",
     .prepare = uts_prepare,
     .release = uts_release,
-    .run = uts_run,
+    .run_flat = uts_run_flat,
+    .run_nested = uts_run_nested,
+    .check = uts_check_nested,
     .serial = uts_serial,
 };
