@@ -122,7 +122,7 @@ int results_write_csv(const char *path, size_t *rows)
         fprintf(stderr, "wsbench: cannot write %s: %s\n", path, strerror(errno));
         return -1;
     }
-    fprintf(f, "%s\n", WSBENCH_CSV_HEADER);
+    fprintf(f, "%s\n", wsbench_csv_header());
     for (size_t i = 0; i < g_nrows; i++) {
         const struct row *r = &g_rows[i];
         char wl[64], ex[64], params[160], ref[256];
@@ -139,10 +139,29 @@ int results_write_csv(const char *path, size_t *rows)
         const struct row *one = find_row(ref, r->stat);
         if (one != NULL && one->error[0] == '\0' && r->real_ns > 0)
             sp_1 = one->real_ns / r->real_ns;
-        fprintf(f, "%s,%s,%s,%s,%s,%u,%s,%" PRId64 ",%.1f,%.1f,%.0f,%.1f,%.0f,%.0f,%.0f,%.0f,%.4f,%.4f,%.0f,%s\n",
-                r->name, wl, kind, ex, params, workers, r->stat, r->reps, r->real_ns, r->cpu_ns,
-                r->tasks, r->tasks_per_s, r->p50, r->p90, r->p99, r->p999, sp_serial, sp_1,
-                r->rss_kb, r->error);
+        struct wsbench_result out = {
+            .name = r->name,
+            .workload = wl,
+            .kind = kind,
+            .executor = ex,
+            .params = params,
+            .workers = workers,
+            .stat = r->stat,
+            .reps = r->reps,
+            .real_ns = r->real_ns,
+            .cpu_ns = r->cpu_ns,
+            .tasks = r->tasks,
+            .tasks_per_s = r->tasks_per_s,
+            .p50_ns = r->p50,
+            .p90_ns = r->p90,
+            .p99_ns = r->p99,
+            .p999_ns = r->p999,
+            .speedup_serial = sp_serial,
+            .speedup_1 = sp_1,
+            .max_rss_kb = r->rss_kb,
+            .error = r->error,
+        };
+        wsbench_csv_row(f, &out);
     }
     *rows = g_nrows;
     return fclose(f) == 0 ? 0 : -1;

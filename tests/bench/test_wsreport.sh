@@ -241,7 +241,7 @@ bad negative '9s/,56000000,/,-5,/' "results.csv:9: 'real_ns' must be a non-negat
 bad bad-kind '3s/,cpu,/,gpu,/' "results.csv:3: 'kind' must be cpu, io, mixed or micro"
 bad bad-stat '4s/,median,/,average,/' "results.csv:4: 'stat' must be median"
 bad zero-workers '2s/,1,median,/,0,median,/' "results.csv:2: 'workers' must be an integer >= 1"
-bad bad-header '1s/real_ns/wall_ns/' "results.csv:1: the header is not the one in results.h"
+bad bad-header '1s/real_ns/wall_ns/' "results.csv:1: the header is not the one in core/schema.h"
 bad duplicate '3p' "results.csv:4: duplicate of line 3"
 bad two-kinds '13s/,cpu,/,io,/' "workload nqueens has two kinds: io on line 13, cpu on line 14"
 bad header-only '2,$d' "has a header but no rows"
