@@ -133,8 +133,8 @@ int context_write(const char *dir, int argc, char **argv)
         return -1;
     fprintf(f, "date: %s\ngit_commit: %s\ncompiler: gcc %s\nbuild_flags: %s\nversions: %s\n", date,
             commit, __VERSION__, WSBENCH_BUILD_FLAGS, WSBENCH_VERSIONS);
-    fprintf(f, "kernel: %s %s %s\ncpu: %s\nonline_cpus: %ld\ntopology: %s\n", u.sysname,
-            u.release, u.machine, model, sysconf(_SC_NPROCESSORS_ONLN), topo);
+    fprintf(f, "kernel: %s %s %s\ncpu: %s\nonline_cpus: %ld\ntopology: %s\n", u.sysname, u.release,
+            u.machine, model, sysconf(_SC_NPROCESSORS_ONLN), topo);
     char execs[512], variants[256], workloads[512];
     context_registry_names(execs, sizeof(execs), 0);
     context_registry_names(variants, sizeof(variants), 1);
@@ -185,4 +185,3 @@ int context_mkdir_p(const char *dir)
     }
     return mkdir(tmp, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
-

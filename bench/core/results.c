@@ -40,7 +40,8 @@ static void csv_clean(char *dst, size_t cap, const char *src)
 {
     size_t j = 0;
     for (size_t i = 0; src != NULL && src[i] != '\0' && j + 1 < cap; i++)
-        dst[j++] = (src[i] == ',' || src[i] == '"' || src[i] == '\n' || src[i] == '\r') ? ';' : src[i];
+        dst[j++] =
+            (src[i] == ',' || src[i] == '"' || src[i] == '\n' || src[i] == '\r') ? ';' : src[i];
     dst[j] = '\0';
 }
 
@@ -166,7 +167,6 @@ int results_write_csv(const char *path, size_t *rows)
     *rows = g_nrows;
     return fclose(f) == 0 ? 0 : -1;
 }
-
 
 size_t results_errors(void)
 {

@@ -197,4 +197,3 @@ void runner_bm(bench_state *s, void *user)
         }
     }
 }
-

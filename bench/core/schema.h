@@ -29,27 +29,27 @@
 
 /* X(column, type): the columns, in order. */
 #define WSBENCH_RESULT_COLUMNS(X)                                                                  \
-    X(name, TEXT)           /* full benchmark name, e.g. fib/stealing/n:30/workers:2 */           \
-    X(workload, TEXT)       /* a registered workload, or a microbenchmark (steal_latency) */      \
-    X(kind, TEXT)           /* cpu | io | mixed | micro */                                        \
-    X(executor, TEXT)       /* a registered executor (the serial twin: serial) */                 \
-    X(params, TEXT)         /* the workload's parameters, '/'-separated key:value ("n:30") */     \
-    X(workers, UINT)        /* threads or processes (1 for serial) */                             \
-    X(stat, TEXT)           /* median, mean, stddev (gbench's aggregates), or rep<k> */           \
-    X(reps, INT)            /* repetitions behind the aggregate */                                \
-    X(real_ns, F1)          /* wall time per run (one run = one whole computation) */             \
-    X(cpu_ns, F1)           /* CPU time per run: the process's, all threads, plus the */          \
-                            /* executor's worker processes' (procpool) */                         \
-    X(tasks, F0)            /* tasks per run (spawns or pieces) */                                \
-    X(tasks_per_s, F1)      /* throughput = tasks / real time */                                  \
-    X(p50_ns, F0)           /* per-task latency percentiles (submit to done), */                  \
-    X(p90_ns, F0)           /* 0 where the workload does not measure them */                      \
+    X(name, TEXT)      /* full benchmark name, e.g. fib/stealing/n:30/workers:2 */                 \
+    X(workload, TEXT)  /* a registered workload, or a microbenchmark (steal_latency) */            \
+    X(kind, TEXT)      /* cpu | io | mixed | micro */                                              \
+    X(executor, TEXT)  /* a registered executor (the serial twin: serial) */                       \
+    X(params, TEXT)    /* the workload's parameters, '/'-separated key:value ("n:30") */           \
+    X(workers, UINT)   /* threads or processes (1 for serial) */                                   \
+    X(stat, TEXT)      /* median, mean, stddev (gbench's aggregates), or rep<k> */                 \
+    X(reps, INT)       /* repetitions behind the aggregate */                                      \
+    X(real_ns, F1)     /* wall time per run (one run = one whole computation) */                   \
+    X(cpu_ns, F1)      /* CPU time per run: the process's, all threads, plus the */                \
+                       /* executor's worker processes' (procpool) */                               \
+    X(tasks, F0)       /* tasks per run (spawns or pieces) */                                      \
+    X(tasks_per_s, F1) /* throughput = tasks / real time */                                        \
+    X(p50_ns, F0)      /* per-task latency percentiles (submit to done), */                        \
+    X(p90_ns, F0)      /* 0 where the workload does not measure them */                            \
     X(p99_ns, F0)                                                                                  \
     X(p999_ns, F0)                                                                                 \
-    X(speedup_serial, F4)   /* the serial twin's real_ns / this real_ns (same params), 0: none */ \
-    X(speedup_1, F4)        /* this executor's real_ns at workers:1 / this real_ns, 0: none */    \
-    X(max_rss_kb, F0)       /* peak resident set of the process (getrusage), at the run's end */  \
-    X(error, TEXT)          /* "" or why the run failed (wrong answer, dead worker, ...) */
+    X(speedup_serial, F4) /* the serial twin's real_ns / this real_ns (same params), 0: none */    \
+    X(speedup_1, F4)      /* this executor's real_ns at workers:1 / this real_ns, 0: none */       \
+    X(max_rss_kb, F0)     /* peak resident set of the process (getrusage), at the run's end */     \
+    X(error, TEXT)        /* "" or why the run failed (wrong answer, dead worker, ...) */
 
 #define WSBENCH_CTYPE_TEXT const char *
 #define WSBENCH_CTYPE_UINT unsigned

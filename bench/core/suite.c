@@ -25,12 +25,14 @@ static const unsigned W_ONE_TWO[] = {1, 2, 0};
 /* One line of a suite: a workload with parameters on some executors. */
 struct suite_line {
     const char *workload;
-    const char *params;    /* NULL: the workload's default (or quick) parameters */
-    const char *executors; /* comma-separated, or "all" */
+    const char *params;          /* NULL: the workload's default (or quick) parameters */
+    const char *executors;       /* comma-separated, or "all" */
     const unsigned *workers_cpu; /* for executors that are not IO pools */
 };
 
 /* The default suite, the README's main command: at most ~10 min on 2 cores. */
+/* One line of the table a line: */
+/* clang-format off */
 static const struct suite_line suite_default[] = {
     {"fib", "n:30", "all", W_CPU},
     {"nqueens", "n:12", "all", W_CPU},
@@ -45,6 +47,7 @@ static const struct suite_line suite_default[] = {
     {"mixed", NULL, "all", W_FJ_IO},
     {NULL, NULL, NULL, NULL},
 };
+/* clang-format on */
 
 /* Issue 2's targets: spawn overhead, scaling, nqueens (plus micro.c). */
 static const struct suite_line suite_sched[] = {
@@ -213,7 +216,6 @@ int suite_parse_override(const char *v, struct options *o)
     o->novr++;
     return 0;
 }
-
 
 struct bm *suite_bms(size_t *n)
 {

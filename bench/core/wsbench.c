@@ -27,8 +27,8 @@
 #include "core/core.h"
 #include "micro/micro.h"
 
-#define DEFAULT_REPETITIONS 3 /* unless --benchmark_repetitions says otherwise */
-#define DEFAULT_MIN_TIME 0.2  /* seconds per repetition, unless --benchmark_min_time */
+#define DEFAULT_REPETITIONS 3   /* unless --benchmark_repetitions says otherwise */
+#define DEFAULT_MIN_TIME    0.2 /* seconds per repetition, unless --benchmark_min_time */
 
 /* ---- the command line ---------------------------------------------------------------------- */
 
@@ -38,25 +38,27 @@ static void usage(FILE *f)
     context_registry_names(execs, sizeof(execs), 0);
     context_registry_names(variants, sizeof(variants), 1);
     context_registry_names(workloads, sizeof(workloads), -1);
-    fprintf(f,
-            "usage: wsbench [options] [gbench flags]\n"
-            "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
-            "  --suite NAME         default (the README's), sched (libwsched's targets), micro\n"
-            "  --executors A,B      only these (%s;\n"
-            "                       variants run only when named: %s)\n"
-            "  --workloads A,B      only these (%s)\n"
-            "  --workers N,M        worker counts instead of the suite's sweep\n"
-            "  --params W=P         parameters P for workload W instead of the suite's, e.g.\n"
-            "                       uts=tree:T2, uts=spec:-t_1_-a_3_-d_10_-b_4_-r_19 (UTS's own\n"
-            "                       arguments, '_' for space), sleep=tasks:500/us:200; repeatable\n"
-            "  --no-micro           leave out the scheduler microbenchmarks\n"
-            "  --out DIR            results directory (default results/<date>_<commit>); '-': none\n"
-            "  --no-report          do not run wsreport on the results\n"
-            "  --help               this text and gbench's flags\n"
-            "Benchmarks are named <workload>/<executor>/<params>/workers:<P>; gbench's own flags\n"
-            "(--benchmark_filter, --benchmark_repetitions, --benchmark_format=json, ...) work as usual;\n"
-            "without them each benchmark runs 3 times for at least 0.2 s and reports the median.\n",
-            execs, variants, workloads);
+    fprintf(
+        f,
+        "usage: wsbench [options] [gbench flags]\n"
+        "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
+        "  --suite NAME         default (the README's), sched (libwsched's targets), micro\n"
+        "  --executors A,B      only these (%s;\n"
+        "                       variants run only when named: %s)\n"
+        "  --workloads A,B      only these (%s)\n"
+        "  --workers N,M        worker counts instead of the suite's sweep\n"
+        "  --params W=P         parameters P for workload W instead of the suite's, e.g.\n"
+        "                       uts=tree:T2, uts=spec:-t_1_-a_3_-d_10_-b_4_-r_19 (UTS's own\n"
+        "                       arguments, '_' for space), sleep=tasks:500/us:200; repeatable\n"
+        "  --no-micro           leave out the scheduler microbenchmarks\n"
+        "  --out DIR            results directory (default results/<date>_<commit>); '-': none\n"
+        "  --no-report          do not run wsreport on the results\n"
+        "  --help               this text and gbench's flags\n"
+        "Benchmarks are named <workload>/<executor>/<params>/workers:<P>; gbench's own flags\n"
+        "(--benchmark_filter, --benchmark_repetitions, --benchmark_format=json, ...) work as "
+        "usual;\n"
+        "without them each benchmark runs 3 times for at least 0.2 s and reports the median.\n",
+        execs, variants, workloads);
 }
 
 static int parse_workers(const char *s, struct options *o)
@@ -65,7 +67,8 @@ static int parse_workers(const char *s, struct options *o)
     for (const char *p = s; *p;) {
         char *end;
         unsigned long v = strtoul(p, &end, 10);
-        if (end == p || v == 0 || v > WS_MAX_WORKERS || n + 1 >= 32 || (*end != ',' && *end != '\0'))
+        if (end == p || v == 0 || v > WS_MAX_WORKERS || n + 1 >= 32 ||
+            (*end != ',' && *end != '\0'))
             return -1;
         o->workers_buf[n++] = (unsigned)v;
         p = *end ? end + 1 : end;
@@ -90,7 +93,8 @@ static int check_names(const char *list, int executors)
         memcpy(name, p, len);
         name[len] = '\0';
         if (executors ? exec_find(name) == NULL : workload_find(name) == NULL) {
-            fprintf(stderr, "wsbench: unknown %s '%s'\n", executors ? "executor" : "workload", name);
+            fprintf(stderr, "wsbench: unknown %s '%s'\n", executors ? "executor" : "workload",
+                    name);
             return -1;
         }
         p = e ? e + 1 : p + len;
@@ -122,15 +126,14 @@ static int parse_args(int argc, char **argv, struct options *o)
         else if (v != NULL && strcmp(a, "--params") == 0 && (i++, 1)) {
             if (suite_parse_override(v, o) != 0)
                 return -1;
-        }
-        else if (v != NULL && strcmp(a, "--workers") == 0 && (i++, 1)) {
+        } else if (v != NULL && strcmp(a, "--workers") == 0 && (i++, 1)) {
             if (parse_workers(v, o) != 0) {
                 fprintf(stderr, "wsbench: --workers wants positive counts like 1,2,4\n");
                 return -1;
             }
         } else {
-            static const char *const valued[] = {"--suite",   "--executors", "--workloads",
-                                                 "--out",     "--workers",   "--params"};
+            static const char *const valued[] = {"--suite", "--executors", "--workloads",
+                                                 "--out",   "--workers",   "--params"};
             int wants = 0;
             for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
                 wants |= strcmp(a, valued[k]) == 0;
@@ -279,11 +282,15 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     size_t nd = 0;
     if (strcmp(o.suite, "micro") != 0)
         for (size_t i = 0; i < nbms; i++)
-            defs[nd++] = (struct bench_def){.name = bms[i].name, .fn = runner_bm, .user = &bms[i],
+            defs[nd++] = (struct bench_def){.name = bms[i].name,
+                                            .fn = runner_bm,
+                                            .user = &bms[i],
                                             .iterations = o.quick ? 1 : 0,
-                                            .min_time = min_time, .repetitions = reps};
-    if (o.micro && !o.quick && (strcmp(o.suite, "default") == 0 || strcmp(o.suite, "sched") == 0 ||
-                                strcmp(o.suite, "micro") == 0) &&
+                                            .min_time = min_time,
+                                            .repetitions = reps};
+    if (o.micro && !o.quick &&
+        (strcmp(o.suite, "default") == 0 || strcmp(o.suite, "sched") == 0 ||
+         strcmp(o.suite, "micro") == 0) &&
         suite_list_has(o.executors, "stealing")) {
         size_t nm;
         const struct bench_def *m = micro_defs(&nm);
@@ -360,4 +367,3 @@ int main(int argc, char **argv)
     free(argv0);
     return rc;
 }
-

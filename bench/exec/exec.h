@@ -87,7 +87,7 @@ struct exec_ops {
     int (*map)(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, size_t n);
     /* EXEC_NESTS only: runs root(x, arg, 0) on the executor and waits. */
     int (*run)(struct exec *x, exec_fork_fn root, void *arg);
-    /* EXEC_NESTS only, from inside run(): fn(x, arg, i) for i in [0, n) in parallel; waits for all. */
+    /* EXEC_NESTS only, from inside run(): fn(x, arg, i) for i in [0, n) in parallel; waits. */
     void (*forkn)(struct exec *x, size_t n, exec_fork_fn fn, void *arg);
     /* The number of workers actually running. */
     unsigned (*workers)(const struct exec *x);

@@ -110,12 +110,12 @@ struct pp_worker {
 };
 
 struct exec {
-    atomic_flag in_map; /* set while a map() runs */
-    unsigned n;         /* slots */
-    unsigned live;      /* slots with a process */
-    unsigned deaths;    /* workers that died running a piece in this map() */
-    unsigned respawns;  /* replacements forked in this map() */
-    int fork_err;       /* the last failed fork or socketpair of this map(), 0 if none */
+    atomic_flag in_map;   /* set while a map() runs */
+    unsigned n;           /* slots */
+    unsigned live;        /* slots with a process */
+    unsigned deaths;      /* workers that died running a piece in this map() */
+    unsigned respawns;    /* replacements forked in this map() */
+    int fork_err;         /* the last failed fork or socketpair of this map(), 0 if none */
     uint64_t dead_cpu_ns; /* CPU time of reaped workers (wait4's rusage) */
     struct pp_worker *w;
     struct pollfd *pfd; /* pfd[i].fd: w[i].sock while busy, else -1 (poll skips it) */
@@ -156,8 +156,8 @@ static uint64_t pp_proc_cpu_ns(pid_t pid)
     fclose(f);
     buf[len] = '\0';
     char *p = strrchr(buf, ')');
-    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut,
-                            &st) != 2)
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
         return 0;
     return (ut + st) * (1000000000ull / (unsigned long long)sysconf(_SC_CLK_TCK));
 }

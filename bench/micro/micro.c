@@ -29,8 +29,8 @@
 #include "gbench.h"
 #include "micro/micro.h"
 
-#define MICRO_RETRIES 100
-#define MICRO_SPIN_NS 2000000u    /* give a thief this long before syncing anyway */
+#define MICRO_RETRIES   100
+#define MICRO_SPIN_NS   2000000u  /* give a thief this long before syncing anyway */
 #define MICRO_ASLEEP_NS 20000000u /* idle this long and a worker is asleep */
 
 static uint64_t now_ns(void)
@@ -184,10 +184,14 @@ static void bm_wake_submit(bench_state *s, void *user)
 
 static const struct bench_def micro_table[] = {
     {.name = "steal_latency/stealing/workers:2", .fn = bm_steal_latency, .use_manual_time = 1},
-    {.name = "wake_latency/stealing/from:submit/workers:2", .fn = bm_wake_submit,
-     .use_manual_time = 1, .iterations = 50},
-    {.name = "wake_latency/stealing/from:spawn/workers:2", .fn = bm_wake_spawn,
-     .use_manual_time = 1, .iterations = 50},
+    {.name = "wake_latency/stealing/from:submit/workers:2",
+     .fn = bm_wake_submit,
+     .use_manual_time = 1,
+     .iterations = 50},
+    {.name = "wake_latency/stealing/from:spawn/workers:2",
+     .fn = bm_wake_spawn,
+     .use_manual_time = 1,
+     .iterations = 50},
 };
 
 const struct bench_def *micro_defs(size_t *n)

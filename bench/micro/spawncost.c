@@ -23,7 +23,8 @@ int main(int argc, char **argv)
     char *end = NULL;
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {
         for (size_t i = 0; exec_all[i] != NULL; i++)
-            if (!(exec_all[i]->flags & EXEC_VARIANT) && workload_variant(&workload_fib, exec_all[i]))
+            if (!(exec_all[i]->flags & EXEC_VARIANT) &&
+                workload_variant(&workload_fib, exec_all[i]))
                 printf("%s\n", exec_all[i]->name);
         return 0;
     }

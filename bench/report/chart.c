@@ -52,7 +52,7 @@ int chart_close(const struct chart *c, FILE *dat, FILE *gp)
 
 /* Adds a chart and opens its data file and script; NULL on failure. */
 struct chart *chart_begin(struct report *rp, enum section sec, const char *heading,
-                                 const char *kind, const char *slug, FILE **dat, FILE **gp)
+                          const char *kind, const char *slug, FILE **dat, FILE **gp)
 {
     struct chart *ch = chart_add(rp, sec, heading, kind, slug);
     *dat = chart_open(rp, ch, "dat");
@@ -84,8 +84,8 @@ static void gp_set(FILE *f, const char *what, const char *s)
 }
 
 /* Terminal, output, title, labels and the common look of every chart. */
-void gp_preamble(FILE *f, const struct chart *c, int width, const char *title,
-                        const char *xlabel, const char *ylabel)
+void gp_preamble(FILE *f, const struct chart *c, int width, const char *title, const char *xlabel,
+                 const char *ylabel)
 {
     fprintf(f,
             "# %s\n"
@@ -174,8 +174,8 @@ void gp_xtics_workers(FILE *gp, const unsigned *w, size_t nw)
 }
 
 struct summary summarise(const struct series *s,
-                                double (*metric)(const struct row *, const struct row *),
-                                const struct row *ctx)
+                         double (*metric)(const struct row *, const struct row *),
+                         const struct row *ctx)
 {
     struct summary m = {0};
     for (size_t i = 0; i < s->n; i++) {
@@ -198,8 +198,8 @@ struct summary summarise(const struct series *s,
 
 /* For each series with a value of metric: a data block (workers, value,
  * real_ns) and its line in the plot command. */
-void lines_write(FILE *dat, struct sbuf *plot, const struct chart *ch,
-                        const struct series *s, size_t ns, metric_fn metric, const struct row *ctx)
+void lines_write(FILE *dat, struct sbuf *plot, const struct chart *ch, const struct series *s,
+                 size_t ns, metric_fn metric, const struct row *ctx)
 {
     int block = 0;
     for (size_t i = 0; i < ns; i++) {

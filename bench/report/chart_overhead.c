@@ -56,8 +56,7 @@ static void overhead_commentary(struct sbuf *t, const struct per_task *p, size_t
     if (differ) {
         struct sbuf counts = {0};
         for (size_t j = 0; j < m; j++)
-            sb_printf(&counts, "%s%s %s", j ? ", " : "", p[j].r->executor,
-                      fmt_count(p[j].tasks).s);
+            sb_printf(&counts, "%s%s %s", j ? ", " : "", p[j].r->executor, fmt_count(p[j].tasks).s);
         sb_printf(t,
                   " The models ran different numbers of tasks (%s): one that cuts the work "
                   "into fewer pieces runs larger tasks, so its time per task holds more of "

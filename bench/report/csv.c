@@ -8,7 +8,7 @@ enum col {
 #define COL_ENUM_(col, type) COL_##col,
     WSBENCH_RESULT_COLUMNS(COL_ENUM_)
 #undef COL_ENUM_
-    NCOLS
+        NCOLS
 };
 
 static const char *const col_names[NCOLS] = {

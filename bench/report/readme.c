@@ -161,8 +161,8 @@ static void readme_charts(FILE *f, const struct report *rp, const char *link)
                 fprintf(f, "## %s\n\n%s\n\n", sections[sec].title, sections[sec].intro);
             fprintf(f, "### %s\n\n", c->heading);
             if (c->drawn)
-                fprintf(f, "![%s: %s](%scharts/%s.svg)\n\n", c->heading, sections[sec].title,
-                        link, c->base);
+                fprintf(f, "![%s: %s](%scharts/%s.svg)\n\n", c->heading, sections[sec].title, link,
+                        c->base);
             else
                 fprintf(f,
                         "Not drawn: data [charts/%s.dat](%scharts/%s.dat), script "
@@ -229,8 +229,8 @@ static void run_name(const char *dir_arg, char *out, size_t cap)
 /* Writes path through a temporary file: the run's README or, with index set,
  * the same page for the directory above the run, its links led into the
  * run. 0 or -1. */
-int readme_write(const struct report *rp, const struct verdict *v, size_t nv,
-                        const char *ctx, const char *cmd, const char *path, int index)
+int readme_write(const struct report *rp, const struct verdict *v, size_t nv, const char *ctx,
+                 const char *cmd, const char *path, int index)
 {
     char tmp[PATH_MAX + 8], name[NAME_MAX + 1], link[NAME_MAX + 2] = "";
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {

@@ -176,8 +176,6 @@ struct verdict {
     double win_v, runner_v, serial_v; /* scores: higher is better */
 };
 
-
-
 void *xrealloc(void *p, size_t n);
 
 char *xstrdup(const char *s);
@@ -207,7 +205,6 @@ struct num fmt_workers(unsigned w);
 /* The whole of a small text file, NUL-terminated, or NULL if it does not
  * exist (*err = 0) or cannot be read (*err = errno). */
 char *read_text(const char *path, int *err);
-
 
 /* Reads path into res. 0, or -1 after printing the error with its line. */
 int csv_load(const char *path, struct results *res);
@@ -258,14 +255,14 @@ int chart_close(const struct chart *c, FILE *dat, FILE *gp);
 
 /* Adds a chart and opens its data file and script; NULL on failure. */
 struct chart *chart_begin(struct report *rp, enum section sec, const char *heading,
-                                 const char *kind, const char *slug, FILE **dat, FILE **gp);
+                          const char *kind, const char *slug, FILE **dat, FILE **gp);
 
 /* A gnuplot string literal: single quotes, with embedded quotes doubled. */
 void gp_string(FILE *f, const char *s);
 
 /* Terminal, output, title, labels and the common look of every chart. */
-void gp_preamble(FILE *f, const struct chart *c, int width, const char *title,
-                        const char *xlabel, const char *ylabel);
+void gp_preamble(FILE *f, const struct chart *c, int width, const char *title, const char *xlabel,
+                 const char *ylabel);
 
 /* A log axis range of whole decades around [lo, hi] (both > 0), with room
  * below lo so that the smallest bar still shows. */
@@ -285,13 +282,13 @@ void dat_bar(FILE *dat, double x, double half, double v, double foot);
 void gp_xtics_workers(FILE *gp, const unsigned *w, size_t nw);
 
 struct summary summarise(const struct series *s,
-                                double (*metric)(const struct row *, const struct row *),
-                                const struct row *ctx);
+                         double (*metric)(const struct row *, const struct row *),
+                         const struct row *ctx);
 
 /* For each series with a value of metric: a data block (workers, value,
  * real_ns) and its line in the plot command. */
-void lines_write(FILE *dat, struct sbuf *plot, const struct chart *ch,
-                        const struct series *s, size_t ns, metric_fn metric, const struct row *ctx);
+void lines_write(FILE *dat, struct sbuf *plot, const struct chart *ch, const struct series *s,
+                 size_t ns, metric_fn metric, const struct row *ctx);
 
 double metric_tps(const struct row *r, const struct row *unused);
 
@@ -319,7 +316,7 @@ void verdict_write(FILE *f, const struct verdict *v, size_t nv);
 /* Writes path through a temporary file: the run's README or, with index set,
  * the same page for the directory above the run, its links led into the
  * run. 0 or -1. */
-int readme_write(const struct report *rp, const struct verdict *v, size_t nv,
-                        const char *ctx, const char *cmd, const char *path, int index);
+int readme_write(const struct report *rp, const struct verdict *v, size_t nv, const char *ctx,
+                 const char *cmd, const char *path, int index);
 
 #endif /* WSBENCH_REPORT_H */

@@ -87,8 +87,8 @@ static void verdict_sentence(FILE *f, const struct verdict *v)
      * and pays no per-spawn cost: a reader must know when that decided. */
     const struct row *r = v->runner;
     if (w->tasks > 0 && r->tasks > 0 && w->tasks != r->tasks)
-        fprintf(f, " %s ran the work as %s tasks, %s as %s.", w->executor,
-                fmt_count(w->tasks).s, r->executor, fmt_count(r->tasks).s);
+        fprintf(f, " %s ran the work as %s tasks, %s as %s.", w->executor, fmt_count(w->tasks).s,
+                r->executor, fmt_count(r->tasks).s);
     fputc('\n', f);
 }
 

@@ -128,8 +128,8 @@ int wl_batch_map(struct wl_batch *b, exec_piece_fn fn, const struct exec_ops *op
             size_t i = 0;
             while (i < b->n && b->pieces[i].status == 0)
                 i++;
-            snprintf(run->error, sizeof(run->error), "%s on %s: piece %zu failed: %s", label,
-                     ename, i, strerror(-err));
+            snprintf(run->error, sizeof(run->error), "%s on %s: piece %zu failed: %s", label, ename,
+                     i, strerror(-err));
         }
         return err;
     }

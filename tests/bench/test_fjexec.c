@@ -3,8 +3,8 @@
  * openmp (libgomp tasks) and tbb (oneTBB), each through its exec_ops only.
  *
  * For each, at 1, 2 and 4 workers: the workloads' native variants for its
- * family, fib(0..20, 25, 30) and nqueens(1, 4, 6, 8, 10, 11); fib(25) built from run() and forkn(2); forkn() of
- * 1,000 bodies, each run exactly once (also nested, and from outside run());
+ * family, fib(0..20, 25, 30) and nqueens(1, 4, 6, 8, 10, 11); fib(25) built from run() and
+ * forkn(2); forkn() of 1,000 bodies, each run exactly once (also nested, and from outside run());
  * map() of 10^4 pieces with their answers and ordered timestamps; piece
  * errors; then bad arguments and 20 create/destroy cycles.
  *

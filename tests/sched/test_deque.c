@@ -163,10 +163,10 @@ static void test_recentre(uint64_t seed)
     CHECK_EQU(atomic_load(&g_dups), 0);
     CHECK(all_marked(N));
     CHECK(steals > 1000);
-    CHECK(moves > 10); /* the walk did reach the end of the buffer */
+    CHECK(moves > 10);               /* the walk did reach the end of the buffer */
     CHECK_EQU(d->buf->mask + 1, 16); /* ... and recentring made room without growing */
-    printf("recentre: %u spawns, %llu stolen, %llu recentrings\n", N,
-           (unsigned long long)steals, (unsigned long long)moves);
+    printf("recentre: %u spawns, %llu stolen, %llu recentrings\n", N, (unsigned long long)steals,
+           (unsigned long long)moves);
     ws__pool_free(p);
 }
 

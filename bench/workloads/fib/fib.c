@@ -73,8 +73,8 @@ static int fib_check_value(const struct fib_state *s, const char *exec_name, int
 {
     if (got == s->answer)
         return 0;
-    snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %" PRId64 ", expected %" PRId64,
-             s->n, exec_name, got, s->answer);
+    snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %" PRId64 ", expected %" PRId64, s->n,
+             exec_name, got, s->answer);
     return -EPROTO;
 }
 

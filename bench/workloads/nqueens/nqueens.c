@@ -36,7 +36,7 @@ static const int64_t nq_known[NQ_MAX_N + 1] = {
  * base case being inlined into callers, which the scheduled versions do
  * get; it is reached 14,200 times in nqueens(12)'s 856,188 tasks.) */
 __attribute__((noinline, noclone)) static int64_t nq_twin(unsigned n, unsigned row,
-                                                 const struct nq_board *b)
+                                                          const struct nq_board *b)
 {
     if (row == n)
         return 1;
@@ -70,8 +70,9 @@ static int nq_check_value(const struct nq_state *s, const char *exec_name, int64
 {
     if (got == s->answer)
         return 0;
-    snprintf(run->error, sizeof(run->error), "nqueens/n:%u on %s: %" PRId64 " solutions, expected %" PRId64,
-             s->n, exec_name, got, s->answer);
+    snprintf(run->error, sizeof(run->error),
+             "nqueens/n:%u on %s: %" PRId64 " solutions, expected %" PRId64, s->n, exec_name, got,
+             s->answer);
     return -EPROTO;
 }
 

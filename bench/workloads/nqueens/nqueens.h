@@ -32,9 +32,9 @@ struct nq_board {
 
 struct nq_state {
     unsigned n;
-    int64_t answer;  /* the known count */
-    uint64_t tasks;  /* valid partial placements, the root excluded */
-    int64_t got;     /* what the last fork-join run counted */
+    int64_t answer; /* the known count */
+    uint64_t tasks; /* valid partial placements, the root excluded */
+    int64_t got;    /* what the last fork-join run counted */
 };
 
 /* 1 if a queen in row j, column c is attacked by none of rows [0, j): the
@@ -49,8 +49,7 @@ static inline int nq_ok(const char *q, unsigned j, unsigned c)
     return 1;
 }
 
-int nqueens_stealing(void *state, const struct exec_ops *ops, struct exec *x,
-                     struct work_run *run);
+int nqueens_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
 int nqueens_openmp(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
 int nqueens_tbb(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
 

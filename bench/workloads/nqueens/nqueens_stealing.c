@@ -59,8 +59,7 @@ static void nqueens_stealing_root(ws_worker *w, void *arg)
     s->got = nq_st_rec(w, s->n, 0, &b);
 }
 
-int nqueens_stealing(void *state, const struct exec_ops *ops, struct exec *x,
-                     struct work_run *run)
+int nqueens_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
 {
     (void)ops;
     (void)run;
