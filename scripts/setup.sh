@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev libtbb-dev         # Google Benchmark; oneTBB (a peer executor)
   gnuplot-nox                         # charts
   valgrind                            # callgrind: instruction counts per spawn
+  clang-format                        # the format check (scripts/check-format.sh)
   git                                 # the commit recorded with each result
 )
 
