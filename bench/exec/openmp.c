@@ -169,5 +169,4 @@ const struct exec_ops exec_openmp = {
     .run = om_run,
     .forkn = om_forkn,
     .workers = om_workers,
-    .last_error = NULL,
 };

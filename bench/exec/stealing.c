@@ -226,7 +226,6 @@ const struct exec_ops exec_stealing = {
     .run = st_run,
     .forkn = st_forkn,
     .workers = st_workers,
-    .last_error = NULL,
 };
 
 const struct exec_ops exec_stealing_random = {
@@ -239,5 +238,4 @@ const struct exec_ops exec_stealing_random = {
     .run = st_run,
     .forkn = st_forkn,
     .workers = st_workers,
-    .last_error = NULL,
 };

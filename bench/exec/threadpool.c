@@ -237,5 +237,4 @@ const struct exec_ops exec_threadpool = {
     .run = NULL,
     .forkn = NULL,
     .workers = tp_workers,
-    .last_error = NULL,
 };

@@ -197,6 +197,24 @@ void wl_label(char *label, size_t len, const char *wname, const char *params)
         snprintf(label, len, "%s", wname);
 }
 
+int wl_answer_judge(const struct wl_answer *a, const char *exec_name, int64_t got,
+                    struct work_run *run)
+{
+    if (got == a->want)
+        return 0;
+    snprintf(run->error, sizeof(run->error), "%s on %s: %" PRId64 "%s, expected %" PRId64, a->label,
+             exec_name, got, a->unit, a->want);
+    return -EPROTO;
+}
+
+int wl_answer_check(void *state, const char *exec_name, struct work_run *run)
+{
+    const struct wl_answer *a = state;
+
+    run->tasks = a->tasks;
+    return wl_answer_judge(a, exec_name, a->got, run);
+}
+
 void *wl_state_new(size_t size, const char *wname, char *err, size_t errlen)
 {
     void *s = calloc(1, size);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "exec/exec.h"
+#include "wsbench_registry.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +57,21 @@ struct wl_variant {
     const char *family; /* the exec_ops.family it is written for: "stealing" */
     wl_compute_fn compute;
 };
+
+/*
+ * The variants a workload's registry line lists (wsbench_workload(fib
+ * VARIANTS stealing ...)), each NAME_FAMILY() in NAME/NAME_FAMILY.c:
+ * WL_DECLARE_VARIANTS(fib) declares them (in the workload's header), and
+ * WL_VARIANTS(fib) is the table for workload.variants.
+ */
+#define WL_VARIANT_DECLARE_(wl, fsym, fam)                                                         \
+    int wl##_##fsym(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
+#define WL_DECLARE_VARIANTS(wl)          WSBENCH_VARIANTS_##wl(WL_VARIANT_DECLARE_)
+#define WL_VARIANT_ENTRY_(wl, fsym, fam) {fam, wl##_##fsym},
+#define WL_VARIANTS(wl)                                                                            \
+    {                                                                                              \
+        WSBENCH_VARIANTS_##wl(WL_VARIANT_ENTRY_){NULL, NULL},                                      \
+    }
 
 struct workload {
     const char *name;           /* "fib", "uts", "sleep", ...; its folder under workloads/ */
@@ -134,6 +150,27 @@ int wl_param_u64(const char *wname, const char *params, const char *key, uint64_
 
 /* "<wname>/<params>" (or "<wname>" if params is empty): how run errors name a prepared state. */
 void wl_label(char *label, size_t len, const char *wname, const char *params);
+
+/*
+ * The head of the state of a workload whose answer is one number (fib,
+ * nqueens), and what judges it.
+ */
+struct wl_answer {
+    char label[64];   /* "fib/n:30": wl_label() of the workload's name and parameters */
+    const char *unit; /* after the number in messages: "" or " solutions" */
+    int64_t want;     /* the known answer */
+    int64_t got;      /* what the last fork-join run or variant computed */
+    uint64_t tasks;   /* tasks of the fork-join form */
+};
+
+/* got against a's known answer: 0, or -EPROTO with run->error
+ * "<label> on <exec>: <got><unit>, expected <want>". */
+int wl_answer_judge(const struct wl_answer *a, const char *exec_name, int64_t got,
+                    struct work_run *run);
+
+/* workload.check for a state that begins with a struct wl_answer: judges
+ * got, and sets run->tasks to the fork-join form's tasks. */
+int wl_answer_check(void *state, const char *exec_name, struct work_run *run);
 
 /*
  * A zeroed state of size bytes for workload wname, or NULL with err saying

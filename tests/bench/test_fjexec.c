@@ -80,9 +80,9 @@ static void test_native(struct exec *x)
     }
     /* The variants themselves, on states made here. */
     CHECK_EQ(workload_variant(&workload_fib, ops)->compute(&fs, ops, x, &run), 0);
-    CHECK_EQ(fs.got, fib_serial(30));
+    CHECK_EQ(fs.a.got, fib_serial(30));
     CHECK_EQ(workload_variant(&workload_nqueens, ops)->compute(&ns, ops, x, &run), 0);
-    CHECK_EQ(ns.got, 724);
+    CHECK_EQ(ns.a.got, 724);
 }
 
 /* ---- fib through run() and forkn(2) --------------------------------------- */

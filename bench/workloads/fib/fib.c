@@ -68,25 +68,6 @@ static void fib_closed(unsigned n, int64_t *value, uint64_t *spawns)
     *spawns = b - 1;
 }
 
-static int fib_check_value(const struct fib_state *s, const char *exec_name, int64_t got,
-                           struct work_run *run)
-{
-    if (got == s->answer)
-        return 0;
-    snprintf(run->error, sizeof(run->error), "fib/n:%u on %s: %" PRId64 ", expected %" PRId64, s->n,
-             exec_name, got, s->answer);
-    return -EPROTO;
-}
-
-/* The answer the fork-join form or a variant left in the state. */
-static int fib_check(void *state, const char *exec_name, struct work_run *run)
-{
-    struct fib_state *s = state;
-
-    run->tasks = s->spawns;
-    return fib_check_value(s, exec_name, s->got, run);
-}
-
 /* ---- fork-join through run()/forkn() ---------------------------------------------------- */
 
 struct fib_fj {
@@ -164,7 +145,7 @@ static int fib_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
     fib_expand(s->n, depth, args, &n, &sum);
     err = wl_map_sum(ops, x, fib_piece, args, sizeof(*args), n, &sum, run);
     if (err == 0)
-        err = fib_check_value(s, ops->name, sum, run);
+        err = wl_answer_judge(&s->a, ops->name, sum, run);
     free(args);
     return err;
 }
@@ -192,14 +173,11 @@ static int fib_prepare(void **state, const char *params, char *err, size_t errle
         return -ENOMEM;
     s->n = (unsigned)n;
     s->variant_gcc = strcmp(variant, "gcc") == 0;
-    fib_closed(s->n, &s->answer, &s->spawns);
+    fib_closed(s->n, &s->a.want, &s->a.tasks);
+    wl_label(s->a.label, sizeof(s->a.label), "fib", params);
+    s->a.unit = "";
     *state = s;
     return 0;
-}
-
-static void fib_release(void *state)
-{
-    free(state);
 }
 
 static int fib_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
@@ -210,24 +188,17 @@ static int fib_run_nested(void *state, const struct exec_ops *ops, struct exec *
     int err = ops->run(x, fib_fj_node, &root);
 
     (void)run;
-    s->got = root.result;
+    s->a.got = root.result;
     return err;
 }
 
-static const struct wl_variant fib_variants[] = {
-    {"stealing", fib_stealing},
-    {"openmp", fib_openmp},
-    {"tbb", fib_tbb},
-    {NULL, NULL},
-};
+static const struct wl_variant fib_variants[] = WL_VARIANTS(fib);
 
 static int fib_serial(void *state, struct work_run *run)
 {
     struct fib_state *s = state;
-    run->error[0] = '\0';
-    run->tasks = s->spawns;
-    return fib_check_value(s, s->variant_gcc ? "serial (gcc variant)" : "serial",
-                           s->variant_gcc ? fib_gcc(s->n) : fib_twin(s->n), run);
+    s->a.got = s->variant_gcc ? fib_gcc(s->n) : fib_twin(s->n);
+    return wl_answer_check(s, s->variant_gcc ? "serial (gcc variant)" : "serial", run);
 }
 
 const struct workload workload_fib = {
@@ -236,10 +207,10 @@ const struct workload workload_fib = {
     .params_default = "n:30",
     .params_quick = "n:20",
     .prepare = fib_prepare,
-    .release = fib_release,
+    .release = free, /* the state is one allocation */
     .run_flat = fib_run_flat,
     .run_nested = fib_run_nested,
     .variants = fib_variants,
-    .check = fib_check,
+    .check = wl_answer_check,
     .serial = fib_serial,
 };

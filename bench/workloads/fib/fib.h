@@ -5,7 +5,7 @@
  *
  * Each variant is a wl_compute_fn: it computes fib(s->n) on the executor,
  * spawning fib(n-1) and calling fib(n-2) with no cut-off, and leaves the
- * answer in s->got. The whole computation runs inside one function named
+ * answer in s->a.got. The whole computation runs inside one function named
  * fib_<family>_root, the extent bench/micro/callgrind-spawn.sh counts.
  */
 #ifndef WSBENCH_WORKLOADS_FIB_H
@@ -23,16 +23,13 @@ extern "C" {
 #define FIB_MAX_N 50
 
 struct fib_state {
+    struct wl_answer a; /* want: fib(n), by iteration; tasks: the spawns, fib(n+1) - 1 */
     unsigned n;
     int variant_gcc; /* the serial twin as gcc compiles the plain source */
-    int64_t answer;  /* fib(n), by iteration */
-    uint64_t spawns; /* of the call tree: fib(n+1) - 1 */
-    int64_t got;     /* what the last fork-join run computed */
 };
 
-int fib_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
-int fib_openmp(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
-int fib_tbb(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
+/* fib_stealing(), fib_openmp(), fib_tbb(): the VARIANTS of fib's registry line. */
+WL_DECLARE_VARIANTS(fib)
 
 #ifdef __cplusplus
 }

@@ -34,6 +34,6 @@ int fib_openmp(void *state, const struct exec_ops *ops, struct exec *x, struct w
     struct fib_state *s = state;
 
     (void)run;
-    s->got = fib_openmp_root(ops->workers(x), s->n);
+    s->a.got = fib_openmp_root(ops->workers(x), s->n);
     return 0;
 }

@@ -43,7 +43,7 @@ static int64_t fib_st_rec(ws_worker *w, unsigned n)
 static void fib_stealing_root(ws_worker *w, void *arg)
 {
     struct fib_state *s = arg;
-    s->got = fib_st_rec(w, s->n);
+    s->a.got = fib_st_rec(w, s->n);
 }
 
 int fib_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)

@@ -42,7 +42,7 @@ extern "C" int fib_tbb(void *state, const struct exec_ops *ops, struct exec *x,
     (void)run;
     struct fib_state *s = static_cast<struct fib_state *>(state);
     try {
-        s->got = fib_tbb_root(exec_tbb_arena(x), s->n);
+        s->a.got = fib_tbb_root(exec_tbb_arena(x), s->n);
     } catch (const std::bad_alloc &) {
         return -ENOMEM;
     }

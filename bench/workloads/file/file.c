@@ -144,21 +144,17 @@ static int file_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     return 0;
 }
 
-static int file_check(const void *state, size_t i, const void *arg, const void *res, char *why,
-                      size_t whylen)
+static int file_check(const void *state, const void *arg, const void *res, char *why, size_t whylen)
 {
     const struct file_state *s = state;
-    struct file_arg a;
-    struct file_res r;
+    const struct file_arg *a = arg;
+    const struct file_res *r = res;
 
-    (void)i;
-    memcpy(&a, arg, sizeof(a));
-    memcpy(&r, res, sizeof(r));
-    if (r.bytes != s->bytes || r.sum != s->sum[a.file]) {
+    if (r->bytes != s->bytes || r->sum != s->sum[a->file]) {
         snprintf(why, whylen,
                  "%s: %" PRIu64 " bytes with checksum %016" PRIx64 ", expected %" PRIu64
                  " with %016" PRIx64,
-                 a.path, r.bytes, r.sum, s->bytes, s->sum[a.file]);
+                 a->path, r->bytes, r->sum, s->bytes, s->sum[a->file]);
         return -EPROTO;
     }
     return 0;
@@ -300,13 +296,5 @@ fail:
     return e;
 }
 
-const struct workload workload_file = {
-    .name = "file",
-    .kind = "io",
-    .params_default = "files:64/kb:1024",
-    .params_quick = "files:8/kb:1024",
-    .prepare = file_prepare,
-    .release = file_release,
-    .run_flat = io_run,
-    .serial = io_serial,
-};
+const struct workload workload_file =
+    IO_WORKLOAD("file", "io", "files:64/kb:1024", "files:8/kb:1024", file_prepare, file_release);

@@ -43,7 +43,15 @@ static int io_check(const struct io_head *h, const void *state, size_t i, const 
         snprintf(why, whylen, "answered as piece %" PRIu32, id);
         return -EPROTO;
     }
-    return h->desc->check(state, i, arg, res, why, whylen);
+    return h->desc->check(state, arg, res, why, whylen);
+}
+
+int io_check_blocked(uint64_t blocked_ns, uint64_t want_ns, char *why, size_t whylen)
+{
+    if (blocked_ns >= want_ns)
+        return 0;
+    snprintf(why, whylen, "blocked %" PRIu64 " ns, less than %" PRIu64, blocked_ns, want_ns);
+    return -EPROTO;
 }
 
 /* io_run() with ops NULL: the serial twin. */

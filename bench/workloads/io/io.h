@@ -39,9 +39,11 @@ struct io_desc {
     exec_piece_fn piece;
     /* Writes piece i's argument to arg (arg_size bytes, zeroed beforehand). */
     void (*fill)(const void *state, size_t i, void *arg);
-    int (*check)(const void *state, size_t i, const void *arg, const void *res, char *why,
-                 size_t whylen);
+    int (*check)(const void *state, const void *arg, const void *res, char *why, size_t whylen);
 };
+
+/* A check() of a piece that blocked blocked_ns for want_ns: 0, or -EPROTO and why says so. */
+int io_check_blocked(uint64_t blocked_ns, uint64_t want_ns, char *why, size_t whylen);
 
 /* The first member of an IO or mixed workload's state. */
 struct io_head {
@@ -70,6 +72,19 @@ void *io_state_new(size_t size, const struct io_desc *desc, const char *wname, c
  */
 int io_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
 int io_serial(void *state, struct work_run *run);
+
+/*
+ * The definition of an IO or mixed workload: its forms are io_run and
+ * io_serial, whatever its pieces do.
+ *   const struct workload workload_sleep = IO_WORKLOAD("sleep", "io", "tasks:1000/us:1000",
+ *                                                      "tasks:50/us:1000", sleep_prepare, free);
+ */
+#define IO_WORKLOAD(name_, kind_, params_default_, params_quick_, prepare_, release_)              \
+    {                                                                                              \
+        .name = name_, .kind = kind_, .params_default = params_default_,                           \
+        .params_quick = params_quick_, .prepare = prepare_, .release = release_,                   \
+        .run_flat = io_run, .serial = io_serial,                                                   \
+    }
 
 /*
  * Blocks the calling thread for ns nanoseconds in clock_nanosleep() on an

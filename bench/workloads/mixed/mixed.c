@@ -96,30 +96,23 @@ static void mixed_fill(const void *state, size_t i, void *arg)
     memcpy(arg, &a, sizeof(a));
 }
 
-static int mixed_check(const void *state, size_t i, const void *arg, const void *res, char *why,
+static int mixed_check(const void *state, const void *arg, const void *res, char *why,
                        size_t whylen)
 {
     const struct mixed_state *s = state;
-    struct mixed_arg a;
-    struct mixed_res r;
+    const struct mixed_arg *a = arg;
+    const struct mixed_res *r = res;
 
-    (void)i;
-    memcpy(&a, arg, sizeof(a));
-    memcpy(&r, res, sizeof(r));
-    if (r.kind != a.kind) {
-        snprintf(why, whylen, "answered as a task of kind %" PRIu32, r.kind);
+    if (r->kind != a->kind) {
+        snprintf(why, whylen, "answered as a task of kind %" PRIu32, r->kind);
         return -EPROTO;
     }
-    if (a.kind == MIXED_CPU && r.value != s->fib) {
+    if (a->kind == MIXED_CPU && r->value != s->fib) {
         snprintf(why, whylen, "fib(%" PRIu64 ") = %" PRIu64 ", expected %" PRIu64, s->cpu_n,
-                 r.value, s->fib);
+                 r->value, s->fib);
         return -EPROTO;
     }
-    if (a.kind == MIXED_BLOCK && r.value < s->ns) {
-        snprintf(why, whylen, "blocked %" PRIu64 " ns, less than %" PRIu64, r.value, s->ns);
-        return -EPROTO;
-    }
-    return 0;
+    return a->kind == MIXED_BLOCK ? io_check_blocked(r->value, s->ns, why, whylen) : 0;
 }
 
 static const struct io_desc mixed_desc = {
@@ -158,13 +151,7 @@ static int mixed_prepare(void **state, const char *params, char *err, size_t err
     return 0;
 }
 
-const struct workload workload_mixed = {
-    .name = "mixed",
-    .kind = "mixed",
-    .params_default = "tasks:1000/block_every:4/us:500/cpu_n:26",
-    .params_quick = "tasks:40/block_every:4/us:500/cpu_n:26",
-    .prepare = mixed_prepare,
-    .release = free, /* the state is one allocation */
-    .run_flat = io_run,
-    .serial = io_serial,
-};
+/* free: the state is one allocation. */
+const struct workload workload_mixed =
+    IO_WORKLOAD("mixed", "mixed", "tasks:1000/block_every:4/us:500/cpu_n:26",
+                "tasks:40/block_every:4/us:500/cpu_n:26", mixed_prepare, free);

@@ -65,26 +65,6 @@ static uint64_t nq_count_tasks(unsigned n, unsigned row, const struct nq_board *
     return t;
 }
 
-static int nq_check_value(const struct nq_state *s, const char *exec_name, int64_t got,
-                          struct work_run *run)
-{
-    if (got == s->answer)
-        return 0;
-    snprintf(run->error, sizeof(run->error),
-             "nqueens/n:%u on %s: %" PRId64 " solutions, expected %" PRId64, s->n, exec_name, got,
-             s->answer);
-    return -EPROTO;
-}
-
-/* The answer the fork-join form or a variant left in the state. */
-static int nq_check(void *state, const char *exec_name, struct work_run *run)
-{
-    struct nq_state *s = state;
-
-    run->tasks = s->tasks;
-    return nq_check_value(s, exec_name, s->got, run);
-}
-
 /* ---- fork-join through run()/forkn() ---------------------------------------------------- */
 
 struct nq_fj {
@@ -190,7 +170,7 @@ static int nq_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
     nq_list(s->n, 0, rows, &b, args, &n);
     err = wl_map_sum(ops, x, nq_piece, args, sizeof(*args), n, &sum, run);
     if (err == 0)
-        err = nq_check_value(s, ops->name, n ? sum : nq_twin(s->n, 0, &b), run);
+        err = wl_answer_judge(&s->a, ops->name, n ? sum : nq_twin(s->n, 0, &b), run);
     free(args);
     return err;
 }
@@ -212,15 +192,12 @@ static int nq_prepare(void **state, const char *params, char *err, size_t errlen
         return -ENOMEM;
     struct nq_board b = {{0}};
     s->n = (unsigned)n;
-    s->answer = nq_known[n];
-    s->tasks = nq_count_tasks(s->n, 0, &b);
+    s->a.want = nq_known[n];
+    s->a.tasks = nq_count_tasks(s->n, 0, &b);
+    wl_label(s->a.label, sizeof(s->a.label), "nqueens", params);
+    s->a.unit = " solutions";
     *state = s;
     return 0;
-}
-
-static void nq_release(void *state)
-{
-    free(state);
 }
 
 static int nq_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
@@ -231,24 +208,18 @@ static int nq_run_nested(void *state, const struct exec_ops *ops, struct exec *x
     int err = ops->run(x, nq_fj_node, &root);
 
     (void)run;
-    s->got = root.count;
+    s->a.got = root.count;
     return err;
 }
 
-static const struct wl_variant nq_variants[] = {
-    {"stealing", nqueens_stealing},
-    {"openmp", nqueens_openmp},
-    {"tbb", nqueens_tbb},
-    {NULL, NULL},
-};
+static const struct wl_variant nq_variants[] = WL_VARIANTS(nqueens);
 
 static int nq_serial(void *state, struct work_run *run)
 {
     struct nq_state *s = state;
     struct nq_board b = {{0}};
-    run->error[0] = '\0';
-    run->tasks = s->tasks;
-    return nq_check_value(s, "serial", nq_twin(s->n, 0, &b), run);
+    s->a.got = nq_twin(s->n, 0, &b);
+    return wl_answer_check(s, "serial", run);
 }
 
 const struct workload workload_nqueens = {
@@ -257,10 +228,10 @@ const struct workload workload_nqueens = {
     .params_default = "n:12",
     .params_quick = "n:8",
     .prepare = nq_prepare,
-    .release = nq_release,
+    .release = free, /* the state is one allocation */
     .run_flat = nq_run_flat,
     .run_nested = nq_run_nested,
     .variants = nq_variants,
-    .check = nq_check,
+    .check = wl_answer_check,
     .serial = nq_serial,
 };

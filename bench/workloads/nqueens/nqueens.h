@@ -6,7 +6,7 @@
  *
  * Each variant is a wl_compute_fn: it counts the solutions of s->n queens
  * on the executor, one task per valid column of the next row, each with its
- * own copy of the board, and leaves the count in s->got.
+ * own copy of the board, and leaves the count in s->a.got.
  */
 #ifndef WSBENCH_WORKLOADS_NQUEENS_H
 #define WSBENCH_WORKLOADS_NQUEENS_H
@@ -31,10 +31,8 @@ struct nq_board {
 };
 
 struct nq_state {
+    struct wl_answer a; /* want: the known count; tasks: valid partial placements but the root */
     unsigned n;
-    int64_t answer; /* the known count */
-    uint64_t tasks; /* valid partial placements, the root excluded */
-    int64_t got;    /* what the last fork-join run counted */
 };
 
 /* 1 if a queen in row j, column c is attacked by none of rows [0, j): the
@@ -49,9 +47,8 @@ static inline int nq_ok(const char *q, unsigned j, unsigned c)
     return 1;
 }
 
-int nqueens_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
-int nqueens_openmp(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
-int nqueens_tbb(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
+/* nqueens_stealing(), nqueens_openmp(), nqueens_tbb(): the VARIANTS of its registry line. */
+WL_DECLARE_VARIANTS(nqueens)
 
 #ifdef __cplusplus
 }

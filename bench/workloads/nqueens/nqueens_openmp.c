@@ -41,6 +41,6 @@ int nqueens_openmp(void *state, const struct exec_ops *ops, struct exec *x, stru
 #pragma omp parallel num_threads(workers) default(none) shared(r, n, b)
 #pragma omp single
     r = nq_om_rec(n, 0, &b);
-    s->got = r;
+    s->a.got = r;
     return 0;
 }

@@ -56,7 +56,7 @@ static void nqueens_stealing_root(ws_worker *w, void *arg)
 {
     struct nq_state *s = arg;
     struct nq_board b = {{0}};
-    s->got = nq_st_rec(w, s->n, 0, &b);
+    s->a.got = nq_st_rec(w, s->n, 0, &b);
 }
 
 int nqueens_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)

@@ -52,6 +52,6 @@ extern "C" int nqueens_tbb(void *state, const struct exec_ops *ops, struct exec 
     } catch (const std::bad_alloc &) {
         return -ENOMEM;
     }
-    s->got = r;
+    s->a.got = r;
     return 0;
 }

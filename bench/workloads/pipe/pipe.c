@@ -217,18 +217,15 @@ static int pipe_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     return 0;
 }
 
-static int pipe_check(const void *state, size_t i, const void *arg, const void *res, char *why,
-                      size_t whylen)
+static int pipe_check(const void *state, const void *arg, const void *res, char *why, size_t whylen)
 {
     const struct pipe_state *s = state;
-    struct pipe_res r;
+    const struct pipe_res *r = res;
 
-    (void)i;
     (void)arg;
-    memcpy(&r, res, sizeof(r));
-    if (r.rounds_ok != s->rounds) {
-        snprintf(why, whylen, "round %" PRIu32 ": the echo differs at byte %" PRIu32, r.rounds_ok,
-                 r.bad_offset);
+    if (r->rounds_ok != s->rounds) {
+        snprintf(why, whylen, "round %" PRIu32 ": the echo differs at byte %" PRIu32, r->rounds_ok,
+                 r->bad_offset);
         return -EPROTO;
     }
     return 0;
@@ -351,13 +348,6 @@ fail:
     return e;
 }
 
-const struct workload workload_pipe = {
-    .name = "pipe",
-    .kind = "io",
-    .params_default = "tasks:256/rounds:100/bytes:64",
-    .params_quick = "tasks:16/rounds:10/bytes:64",
-    .prepare = pipe_prepare,
-    .release = pipe_release,
-    .run_flat = io_run,
-    .serial = io_serial,
-};
+const struct workload workload_pipe =
+    IO_WORKLOAD("pipe", "io", "tasks:256/rounds:100/bytes:64", "tasks:16/rounds:10/bytes:64",
+                pipe_prepare, pipe_release);

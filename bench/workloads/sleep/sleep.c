@@ -64,20 +64,14 @@ static void sleep_fill(const void *state, size_t i, void *arg)
     memcpy(arg, &a, sizeof(a));
 }
 
-static int sleep_check(const void *state, size_t i, const void *arg, const void *res, char *why,
+static int sleep_check(const void *state, const void *arg, const void *res, char *why,
                        size_t whylen)
 {
     const struct sleep_state *s = state;
-    struct sleep_res r;
+    const struct sleep_res *r = res;
 
-    (void)i;
     (void)arg;
-    memcpy(&r, res, sizeof(r));
-    if (r.blocked_ns < s->ns) {
-        snprintf(why, whylen, "blocked %" PRIu64 " ns, less than %" PRIu64, r.blocked_ns, s->ns);
-        return -EPROTO;
-    }
-    return 0;
+    return io_check_blocked(r->blocked_ns, s->ns, why, whylen);
 }
 
 static const struct io_desc sleep_desc = {
@@ -106,13 +100,6 @@ static int sleep_prepare(void **state, const char *params, char *err, size_t err
     return 0;
 }
 
-const struct workload workload_sleep = {
-    .name = "sleep",
-    .kind = "io",
-    .params_default = "tasks:1000/us:1000",
-    .params_quick = "tasks:50/us:1000",
-    .prepare = sleep_prepare,
-    .release = free, /* the state is one allocation */
-    .run_flat = io_run,
-    .serial = io_serial,
-};
+/* free: the state is one allocation. */
+const struct workload workload_sleep =
+    IO_WORKLOAD("sleep", "io", "tasks:1000/us:1000", "tasks:50/us:1000", sleep_prepare, free);

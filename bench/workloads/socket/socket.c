@@ -322,22 +322,19 @@ static int sock_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     return 0;
 }
 
-static int sock_check(const void *state, size_t i, const void *arg, const void *res, char *why,
-                      size_t whylen)
+static int sock_check(const void *state, const void *arg, const void *res, char *why, size_t whylen)
 {
     const struct sock_state *s = state;
-    struct sock_res r;
+    const struct sock_res *r = res;
 
-    (void)i;
     (void)arg;
-    memcpy(&r, res, sizeof(r));
-    if (r.reqs_ok != s->reqs) {
-        snprintf(why, whylen, "request %" PRIu32 ": wrong response", r.reqs_ok);
+    if (r->reqs_ok != s->reqs) {
+        snprintf(why, whylen, "request %" PRIu32 ": wrong response", r->reqs_ok);
         return -EPROTO;
     }
-    if (r.min_rtt_ns < s->delay_ns) {
+    if (r->min_rtt_ns < s->delay_ns) {
         snprintf(why, whylen, "a response after %" PRIu64 " ns, before the %" PRIu64 " ns delay",
-                 r.min_rtt_ns, s->delay_ns);
+                 r->min_rtt_ns, s->delay_ns);
         return -EPROTO;
     }
     return 0;
@@ -449,13 +446,6 @@ static int sock_prepare(void **state, const char *params, char *err, size_t errl
     return 0;
 }
 
-const struct workload workload_socket = {
-    .name = "socket",
-    .kind = "io",
-    .params_default = "tasks:1000/reqs:10/delay_us:100",
-    .params_quick = "tasks:50/reqs:10/delay_us:100",
-    .prepare = sock_prepare,
-    .release = sock_release,
-    .run_flat = io_run,
-    .serial = io_serial,
-};
+const struct workload workload_socket =
+    IO_WORKLOAD("socket", "io", "tasks:1000/reqs:10/delay_us:100", "tasks:50/reqs:10/delay_us:100",
+                sock_prepare, sock_release);
