@@ -148,6 +148,13 @@ static int add_line(const struct suite_line *l, const struct options *o)
     return 0;
 }
 
+/* w on every executor with the default sweep of its kind. */
+static int add_line_all(const struct workload *w, const struct options *o)
+{
+    struct suite_line l = {w->name, NULL, "all", strcmp(w->kind, "cpu") == 0 ? W_CPU : W_FJ_IO};
+    return add_line(&l, o);
+}
+
 int suite_build(const struct options *o)
 {
     const struct suite_line *lines = suite_default;
@@ -176,9 +183,17 @@ int suite_build(const struct options *o)
             return -1;
     }
     for (size_t k = 0; k < o->novr; k++) {
-        const struct workload *w = o->ovr[k].w;
-        struct suite_line l = {w->name, NULL, "all", strcmp(w->kind, "cpu") == 0 ? W_CPU : W_FJ_IO};
-        if (!done[k] && add_line(&l, o) != 0)
+        if (!done[k] && add_line_all(o->ovr[k].w, o) != 0)
+            return -1;
+    }
+    /* A registered workload the default suite's table does not list yet
+     * runs there too, with its default parameters: registering it is enough. */
+    for (size_t i = 0; lines == suite_default && workload_all[i] != NULL; i++) {
+        const struct workload *w = workload_all[i];
+        size_t j = 0;
+        while (lines[j].workload != NULL && strcmp(lines[j].workload, w->name) != 0)
+            j++;
+        if (lines[j].workload == NULL && override_for(o, w) == NULL && add_line_all(w, o) != 0)
             return -1;
     }
     return 0;
