@@ -15,10 +15,13 @@ command -v valgrind >/dev/null || { echo "callgrind-spawn: valgrind is not insta
 # each executor with a native fib (workloads/fib/fib_<family>.c) the
 # variant's fib_<family>_root, which runs the whole computation (on the
 # worker for stealing; OpenMP's and TBB's run fib on the caller's thread).
-toggle() {
+# The name exactly (a wildcard would also match OpenMP's outlined
+# fib_openmp_root._omp_fn.0, whose entry toggles collection off again), or
+# with C++'s parameter list (fib_tbb_root(tbb::...&, unsigned int)).
+toggles() { # executor: sets the array t
   case $1 in
-    serial) echo 'fib_twin' ;;
-    *) echo "fib_$1_root*" ;;
+    serial) t=(--toggle-collect=fib_twin) ;;
+    *) t=(--toggle-collect="fib_$1_root" --toggle-collect="fib_$1_root(*") ;;
   esac
 }
 spawns25=121392    # fib(26) - 1
@@ -28,9 +31,10 @@ trap 'rm -rf "$tmp"' EXIT
 
 printf '%-10s %15s %15s %12s\n' executor "I(fib 25)" "I(fib 30)" "per spawn"
 for e in serial $("$exe" --list); do
+  toggles "$e"
   for n in 25 30; do
     OMP_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/$e.$n" \
-      --toggle-collect="$(toggle "$e")" "$exe" "$e" "$n" >/dev/null 2>"$tmp/$e.$n.log" \
+      "${t[@]}" "$exe" "$e" "$n" >/dev/null 2>"$tmp/$e.$n.log" \
       || { cat "$tmp/$e.$n.log" >&2; exit 1; }
   done
   i25=$(awk '/^totals:/ {print $2}' "$tmp/$e.25")
