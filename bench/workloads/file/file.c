@@ -216,13 +216,10 @@ static void file_fill(const void *state, size_t i, void *arg)
     file_path(s, a->file, a->path, sizeof(a->path));
 }
 
-static const struct io_desc file_desc = {
-    .arg_size = sizeof(struct file_arg),
-    .res_size = sizeof(struct file_res),
-    .piece = file_piece,
-    .fill = file_fill,
-    .check = file_check,
-};
+static const char *const file_keys[] = {"files", "kb", "tasks", NULL};
+
+/* tasks 0: its default is 4 x files, so file_prepare() reads it. */
+static const struct io_desc file_desc = IO_DESC(file, "file", file_keys, 0);
 
 static void file_release(void *state)
 {
@@ -237,13 +234,12 @@ static void file_release(void *state)
 
 static int file_prepare(void **state, const char *params, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"files", "kb", "tasks", NULL};
     struct file_state *s;
     unsigned char *buf = NULL;
     uint64_t files, kb, tasks, f;
     int e;
 
-    if (wl_params_known("file", params, keys, err, errlen) ||
+    if (io_params(&file_desc, params, NULL, err, errlen) ||
         wl_param_u64("file", params, "files", 1, 4096, 64, &files, err, errlen) ||
         wl_param_u64("file", params, "kb", 1, 1048576, 1024, &kb, err, errlen) ||
         wl_param_u64("file", params, "tasks", 1, 1000000, 4 * files, &tasks, err, errlen))
@@ -252,7 +248,7 @@ static int file_prepare(void **state, const char *params, char *err, size_t errl
         snprintf(err, errlen, "file: files x kb is %" PRIu64 " KiB, more than 4 GiB", files * kb);
         return -EINVAL;
     }
-    s = io_state_new(sizeof(*s), &file_desc, "file", params, tasks, err, errlen);
+    s = io_state_new(sizeof(*s), &file_desc, params, tasks, err, errlen);
     if (s)
         s->sum = calloc(files, sizeof(*s->sum));
     buf = malloc(FILE_CHUNK);

@@ -19,15 +19,25 @@
 
 /* ---- IO and mixed workloads: one piece per task ------------------------------------------ */
 
-void *io_state_new(size_t size, const struct io_desc *desc, const char *wname, const char *params,
-                   uint64_t tasks, char *err, size_t errlen)
+int io_params(const struct io_desc *d, const char *params, uint64_t *tasks, char *err,
+              size_t errlen)
 {
-    struct io_head *h = wl_state_new(size, wname, err, errlen);
+    if (wl_params_known(d->name, params, d->keys, err, errlen) != 0)
+        return -EINVAL;
+    if (d->tasks_default == 0)
+        return 0;
+    return wl_param_u64(d->name, params, "tasks", 1, 1000000, d->tasks_default, tasks, err, errlen);
+}
+
+void *io_state_new(size_t size, const struct io_desc *d, const char *params, uint64_t tasks,
+                   char *err, size_t errlen)
+{
+    struct io_head *h = wl_state_new(size, d->name, err, errlen);
 
     if (h == NULL)
         return NULL;
-    h->desc = desc;
-    wl_label(h->label, sizeof(h->label), wname, params);
+    h->desc = d;
+    wl_label(h->label, sizeof(h->label), d->name, params);
     h->tasks = tasks;
     return h;
 }

@@ -34,6 +34,9 @@
  * ("round 3: the echo differs at byte 5").
  */
 struct io_desc {
+    const char *name;        /* the workload's */
+    const char *const *keys; /* its parameters, NULL-terminated; "tasks" among them */
+    uint64_t tasks_default;  /* tasks:<1..10^6> when not given; 0: the workload reads tasks */
     size_t arg_size;
     size_t res_size;
     exec_piece_fn piece;
@@ -45,6 +48,18 @@ struct io_desc {
 /* A check() of a piece that blocked blocked_ns for want_ns: 0, or -EPROTO and why says so. */
 int io_check_blocked(uint64_t blocked_ns, uint64_t want_ns, char *why, size_t whylen);
 
+/*
+ * The io_desc of a workload whose parts follow the naming of all of them:
+ * struct P_arg, struct P_res, P_piece(), P_fill() and P_check().
+ *   static const struct io_desc sleep_desc = IO_DESC(sleep, "sleep", sleep_keys, 1000);
+ */
+#define IO_DESC(P, name_, keys_, tasks_default_)                                                   \
+    {                                                                                              \
+        .name = name_, .keys = keys_, .tasks_default = tasks_default_,                             \
+        .arg_size = sizeof(struct P##_arg), .res_size = sizeof(struct P##_res),                    \
+        .piece = P##_piece, .fill = P##_fill, .check = P##_check,                                  \
+    }
+
 /* The first member of an IO or mixed workload's state. */
 struct io_head {
     const struct io_desc *desc;
@@ -53,13 +68,20 @@ struct io_head {
 };
 
 /*
- * The start of an IO or mixed workload's prepare(), after its parameters
- * parsed: a zeroed state of size bytes, whose first member is a struct
- * io_head, with the head filled in. NULL, with err saying so, if out of
- * memory.
+ * The start of an IO or mixed workload's prepare(): 0 if every key of
+ * params is one of d->keys and tasks parses (*tasks: d->tasks_default if
+ * absent; untouched if that is 0); else -EINVAL with err saying why.
  */
-void *io_state_new(size_t size, const struct io_desc *desc, const char *wname, const char *params,
-                   uint64_t tasks, char *err, size_t errlen);
+int io_params(const struct io_desc *d, const char *params, uint64_t *tasks, char *err,
+              size_t errlen);
+
+/*
+ * Then, its parameters parsed: a zeroed state of size bytes, whose first
+ * member is a struct io_head, with the head filled in. NULL, with err
+ * saying so, if out of memory.
+ */
+void *io_state_new(size_t size, const struct io_desc *d, const char *params, uint64_t tasks,
+                   char *err, size_t errlen);
 
 /*
  * workload.run_flat and workload.serial of an IO or mixed workload, whose state

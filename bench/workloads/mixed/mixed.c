@@ -115,27 +115,21 @@ static int mixed_check(const void *state, const void *arg, const void *res, char
     return a->kind == MIXED_BLOCK ? io_check_blocked(r->value, s->ns, why, whylen) : 0;
 }
 
-static const struct io_desc mixed_desc = {
-    .arg_size = sizeof(struct mixed_arg),
-    .res_size = sizeof(struct mixed_res),
-    .piece = mixed_piece,
-    .fill = mixed_fill,
-    .check = mixed_check,
-};
+static const char *const mixed_keys[] = {"tasks", "block_every", "us", "cpu_n", NULL};
+
+static const struct io_desc mixed_desc = IO_DESC(mixed, "mixed", mixed_keys, 1000);
 
 static int mixed_prepare(void **state, const char *params, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"tasks", "block_every", "us", "cpu_n", NULL};
     struct mixed_state *s;
     uint64_t tasks, every, us, cpu_n, a = 0, b = 1, i;
 
-    if (wl_params_known("mixed", params, keys, err, errlen) ||
-        wl_param_u64("mixed", params, "tasks", 1, 1000000, 1000, &tasks, err, errlen) ||
+    if (io_params(&mixed_desc, params, &tasks, err, errlen) ||
         wl_param_u64("mixed", params, "block_every", 1, 1000000, 4, &every, err, errlen) ||
         wl_param_u64("mixed", params, "us", 0, 10000000, 500, &us, err, errlen) ||
         wl_param_u64("mixed", params, "cpu_n", 1, 40, 26, &cpu_n, err, errlen))
         return -EINVAL;
-    s = io_state_new(sizeof(*s), &mixed_desc, "mixed", params, tasks, err, errlen);
+    s = io_state_new(sizeof(*s), &mixed_desc, params, tasks, err, errlen);
     if (!s)
         return -ENOMEM;
     s->every = every;

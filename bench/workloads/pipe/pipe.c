@@ -244,13 +244,9 @@ static void pipe_fill(const void *state, size_t i, void *arg)
     memcpy(a->dir, s->dir, sizeof(a->dir));
 }
 
-static const struct io_desc pipe_desc = {
-    .arg_size = sizeof(struct pipe_arg),
-    .res_size = sizeof(struct pipe_res),
-    .piece = pipe_piece,
-    .fill = pipe_fill,
-    .check = pipe_check,
-};
+static const char *const pipe_keys[] = {"tasks", "rounds", "bytes", "slots", NULL};
+
+static const struct io_desc pipe_desc = IO_DESC(pipe, "pipe", pipe_keys, 256);
 
 /* ---- prepare and release ----------------------------------------------------------------- */
 
@@ -295,18 +291,16 @@ static int pipe_make_pair(struct pipe_state *s, uint64_t i, char *err, size_t er
 
 static int pipe_prepare(void **state, const char *params, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"tasks", "rounds", "bytes", "slots", NULL};
     struct pipe_state *s;
     uint64_t tasks, rounds, bytes, slots, i;
     int e;
 
-    if (wl_params_known("pipe", params, keys, err, errlen) ||
-        wl_param_u64("pipe", params, "tasks", 1, 1000000, 256, &tasks, err, errlen) ||
+    if (io_params(&pipe_desc, params, &tasks, err, errlen) ||
         wl_param_u64("pipe", params, "rounds", 1, 1000000, 100, &rounds, err, errlen) ||
         wl_param_u64("pipe", params, "bytes", 1, PIPE_MAX_MSG, 64, &bytes, err, errlen) ||
         wl_param_u64("pipe", params, "slots", 1, 1024, 256, &slots, err, errlen))
         return -EINVAL;
-    s = io_state_new(sizeof(*s), &pipe_desc, "pipe", params, tasks, err, errlen);
+    s = io_state_new(sizeof(*s), &pipe_desc, params, tasks, err, errlen);
     if (!s)
         return -ENOMEM;
     s->echo.epfd = s->echo.stop_fd = -1;

@@ -74,25 +74,19 @@ static int sleep_check(const void *state, const void *arg, const void *res, char
     return io_check_blocked(r->blocked_ns, s->ns, why, whylen);
 }
 
-static const struct io_desc sleep_desc = {
-    .arg_size = sizeof(struct sleep_arg),
-    .res_size = sizeof(struct sleep_res),
-    .piece = sleep_piece,
-    .fill = sleep_fill,
-    .check = sleep_check,
-};
+static const char *const sleep_keys[] = {"tasks", "us", NULL};
+
+static const struct io_desc sleep_desc = IO_DESC(sleep, "sleep", sleep_keys, 1000);
 
 static int sleep_prepare(void **state, const char *params, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"tasks", "us", NULL};
     struct sleep_state *s;
     uint64_t tasks, us;
 
-    if (wl_params_known("sleep", params, keys, err, errlen) ||
-        wl_param_u64("sleep", params, "tasks", 1, 1000000, 1000, &tasks, err, errlen) ||
+    if (io_params(&sleep_desc, params, &tasks, err, errlen) ||
         wl_param_u64("sleep", params, "us", 0, 10000000, 1000, &us, err, errlen))
         return -EINVAL;
-    s = io_state_new(sizeof(*s), &sleep_desc, "sleep", params, tasks, err, errlen);
+    s = io_state_new(sizeof(*s), &sleep_desc, params, tasks, err, errlen);
     if (!s)
         return -ENOMEM;
     s->ns = us * 1000u;

@@ -352,13 +352,9 @@ static void sock_fill(const void *state, size_t i, void *arg)
     a->port = s->port;
 }
 
-static const struct io_desc sock_desc = {
-    .arg_size = sizeof(struct sock_arg),
-    .res_size = sizeof(struct sock_res),
-    .piece = sock_piece,
-    .fill = sock_fill,
-    .check = sock_check,
-};
+static const char *const sock_keys[] = {"tasks", "reqs", "delay_us", NULL};
+
+static const struct io_desc sock_desc = IO_DESC(sock, "socket", sock_keys, 1000);
 
 /* ---- prepare and release ----------------------------------------------------------------- */
 
@@ -418,17 +414,15 @@ static int sock_open(struct sock_state *s, char *err, size_t errlen)
 
 static int sock_prepare(void **state, const char *params, char *err, size_t errlen)
 {
-    static const char *const keys[] = {"tasks", "reqs", "delay_us", NULL};
     struct sock_state *s;
     uint64_t tasks, reqs, delay_us;
     int e;
 
-    if (wl_params_known("socket", params, keys, err, errlen) ||
-        wl_param_u64("socket", params, "tasks", 1, 1000000, 1000, &tasks, err, errlen) ||
+    if (io_params(&sock_desc, params, &tasks, err, errlen) ||
         wl_param_u64("socket", params, "reqs", 1, 1000000, 10, &reqs, err, errlen) ||
         wl_param_u64("socket", params, "delay_us", 0, 10000000, 100, &delay_us, err, errlen))
         return -EINVAL;
-    s = io_state_new(sizeof(*s), &sock_desc, "socket", params, tasks, err, errlen);
+    s = io_state_new(sizeof(*s), &sock_desc, params, tasks, err, errlen);
     if (!s)
         return -ENOMEM;
     s->lfd = s->tfd = s->server.epfd = s->server.stop_fd = -1;
