@@ -123,11 +123,8 @@ static int file_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     unsigned char *buf;
     int e;
 
-    if (arg_len != sizeof(a))
-        return -EINVAL;
-    if (res_cap < sizeof(r))
-        return -EMSGSIZE;
-    memcpy(&a, arg, sizeof(a));
+    if ((e = io_piece_start(&a, sizeof(a), arg, arg_len, sizeof(r), res_cap)) != 0)
+        return e;
     if (memchr(a.path, '\0', sizeof(a.path)) == NULL)
         return -EINVAL;
     buf = malloc(FILE_CHUNK);

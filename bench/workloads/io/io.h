@@ -14,9 +14,11 @@
 #ifndef WSBENCH_WORKLOADS_IO_H
 #define WSBENCH_WORKLOADS_IO_H
 
+#include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "exec/exec.h"
 #include "workloads/workload.h"
@@ -47,6 +49,22 @@ struct io_desc {
 
 /* A check() of a piece that blocked blocked_ns for want_ns: 0, or -EPROTO and why says so. */
 int io_check_blocked(uint64_t blocked_ns, uint64_t want_ns, char *why, size_t whylen);
+
+/*
+ * A piece's first step: copies its argument to a (a_size bytes) if arg is
+ * one whole argument and res can hold res_size bytes. 0, -EINVAL (the
+ * argument's size is wrong) or -EMSGSIZE (no room for the result).
+ */
+static inline int io_piece_start(void *a, size_t a_size, const void *arg, size_t arg_len,
+                                 size_t res_size, size_t res_cap)
+{
+    if (arg_len != a_size)
+        return -EINVAL;
+    if (res_cap < res_size)
+        return -EMSGSIZE;
+    memcpy(a, arg, a_size);
+    return 0;
+}
 
 /*
  * The io_desc of a workload whose parts follow the naming of all of them:

@@ -67,11 +67,10 @@ static int mixed_piece(const void *arg, size_t arg_len, void *res, size_t res_ca
     struct mixed_arg a;
     struct mixed_res r;
 
-    if (arg_len != sizeof(a))
-        return -EINVAL;
-    if (res_cap < sizeof(r))
-        return -EMSGSIZE;
-    memcpy(&a, arg, sizeof(a));
+    int e = io_piece_start(&a, sizeof(a), arg, arg_len, sizeof(r), res_cap);
+
+    if (e != 0)
+        return e;
     r.id = a.id;
     r.kind = a.kind;
     if (a.kind == MIXED_CPU && a.amount <= 40)

@@ -196,11 +196,8 @@ static int pipe_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     uint32_t slot;
     int q, e;
 
-    if (arg_len != sizeof(a))
-        return -EINVAL;
-    if (res_cap < sizeof(r))
-        return -EMSGSIZE;
-    memcpy(&a, arg, sizeof(a));
+    if ((e = io_piece_start(&a, sizeof(a), arg, arg_len, sizeof(r), res_cap)) != 0)
+        return e;
     if (a.bytes == 0 || a.bytes > PIPE_MAX_MSG || a.slots == 0 ||
         memchr(a.dir, '\0', sizeof(a.dir)) == NULL)
         return -EINVAL;

@@ -44,11 +44,10 @@ static int sleep_piece(const void *arg, size_t arg_len, void *res, size_t res_ca
     struct sleep_arg a;
     struct sleep_res r = {0, 0, 0};
 
-    if (arg_len != sizeof(a))
-        return -EINVAL;
-    if (res_cap < sizeof(r))
-        return -EMSGSIZE;
-    memcpy(&a, arg, sizeof(a));
+    int e = io_piece_start(&a, sizeof(a), arg, arg_len, sizeof(r), res_cap);
+
+    if (e != 0)
+        return e;
     r.id = a.id;
     r.blocked_ns = io_block_ns(a.ns);
     memcpy(res, &r, sizeof(r));

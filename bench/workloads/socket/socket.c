@@ -289,11 +289,8 @@ static int sock_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     struct sock_res r = {0, 0, UINT64_MAX};
     int fd, e = 0;
 
-    if (arg_len != sizeof(a))
-        return -EINVAL;
-    if (res_cap < sizeof(r))
-        return -EMSGSIZE;
-    memcpy(&a, arg, sizeof(a));
+    if ((e = io_piece_start(&a, sizeof(a), arg, arg_len, sizeof(r), res_cap)) != 0)
+        return e;
     r.id = a.id;
     fd = sock_connect(a.port);
     if (fd < 0)
