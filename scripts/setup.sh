@@ -10,6 +10,7 @@ packages=(
   gnuplot-nox                         # charts
   valgrind                            # callgrind: instruction counts per spawn
   spin                                # model checker: sched/shutdown.pml
+  clang-format                        # the format check (scripts/check-format.sh)
   git                                 # the commit recorded with each result
 )
 

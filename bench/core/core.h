@@ -1,0 +1,88 @@
+/*
+ * core.h - the parts of wsbench's command line (core/): the suites
+ * (suite.c), the runner (runner.c), the results writer (results.c) and
+ * the run's context (context.c), as wsbench.c puts them together.
+ */
+#ifndef WSBENCH_CORE_H
+#define WSBENCH_CORE_H
+
+#include <stddef.h>
+
+#include "exec/exec.h"
+#include "gbench.h"
+#include "workloads/workload.h"
+
+/* One benchmark: named <workload>/<executor>/<params>/workers:<P>. */
+struct bm {
+    const struct workload *w;
+    const struct exec_ops *ops; /* NULL: the serial twin */
+    char params[128];
+    unsigned workers;
+    char name[256];
+    char label[192]; /* "<workload>/<params>": how run errors name it */
+};
+
+/* The command line, as parse_args() leaves it. */
+struct options {
+    int quick;
+    const char *suite;
+    const char *executors;
+    const char *workloads;
+    const unsigned *workers; /* NULL: the suite's */
+    unsigned workers_buf[32];
+    const char *out;
+    int report;
+    int micro;
+    struct {
+        const struct workload *w;
+        const char *params;
+    } ovr[16]; /* --params W=P: P replaces the suite's parameters for W */
+    size_t novr;
+};
+
+/* ---- suite.c ----------------------------------------------------------------------------- */
+
+/* Does the comma-separated list name name, or is it NULL or "all"? */
+int suite_list_has(const char *list, const char *name);
+/* Parses "W=P" into o->ovr. 0, or -1 after saying why. */
+int suite_parse_override(const char *v, struct options *o);
+/* Builds the benchmarks of o's suite and filters. 0, or -1 after saying why. */
+int suite_build(const struct options *o);
+/* The benchmarks suite_build() made. */
+struct bm *suite_bms(size_t *n);
+
+/* ---- runner.c ---------------------------------------------------------------------------- */
+
+/* Before the first and after the last benchmark. 0, or -ENOMEM. */
+int runner_init(void);
+void runner_fini(void);
+/* The prepared state of b's workload and parameters, prepared now if new. */
+int runner_state(const struct bm *b, void **state, char *err, size_t errlen);
+void runner_release_states(void);
+void runner_drop_exec(void);
+/* gbench's function for every benchmark of the suite; user is its struct bm. */
+void runner_bm(bench_state *s, void *user);
+
+/* ---- results.c --------------------------------------------------------------------------- */
+
+/* gbench's on_result: keeps one row per result. */
+void results_on_result(const struct bench_result *r, void *user);
+/* Writes results.csv to path: 0 (*rows written), or -1 after saying why. */
+int results_write_csv(const char *path, size_t *rows);
+/* The repetitions that failed. */
+size_t results_errors(void);
+
+/* ---- context.c --------------------------------------------------------------------------- */
+
+/* The registry's names, space-separated: executors (variants 1: only the
+ * variants, 0: the others), or workloads (variants < 0). */
+void context_registry_names(char *out, size_t cap, int variants);
+/* The short commit, with "-dirty" if tracked files but results/ changed. */
+void context_git_commit(char *out, size_t cap);
+/* Writes dir/context.txt and dir/command.txt, and gives gbench the context. 0, or -1. */
+int context_write(const char *dir, int argc, char **argv);
+/* Adds when the run finished and how long it took to dir/context.txt. */
+void context_finish(const char *dir);
+int context_mkdir_p(const char *dir);
+
+#endif /* WSBENCH_CORE_H */

@@ -1,0 +1,239 @@
+/*
+ * suite.c - the suites: which (workload, parameters, executor, workers)
+ * benchmarks a run is made of, after the command line's filters.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/core.h"
+
+/* ---- the suites --------------------------------------------------------------------------- */
+
+/* Worker counts, 0-terminated. */
+static const unsigned W_CPU[] = {1, 2, 4, 8, 0};
+static const unsigned W_THREADS_IO[] = {1, 4, 16, 64, 256, 0};
+static const unsigned W_PROCS_IO[] = {1, 4, 16, 64, 0};
+static const unsigned W_FJ_IO[] = {1, 2, 4, 8, 0};
+static const unsigned W_QUICK[] = {2, 0};
+static const unsigned W_ONE[] = {1, 0};
+static const unsigned W_ONE_TWO[] = {1, 2, 0};
+
+/* One line of a suite: a workload with parameters on some executors. */
+struct suite_line {
+    const char *workload;
+    const char *params;          /* NULL: the workload's default (or quick) parameters */
+    const char *executors;       /* comma-separated, or "all" */
+    const unsigned *workers_cpu; /* for executors that are not IO pools */
+};
+
+/* The default suite, the README's main command: at most ~10 min on 2 cores. */
+/* One line of the table a line: */
+/* clang-format off */
+static const struct suite_line suite_default[] = {
+    {"fib", "n:30", "all", W_CPU},
+    {"nqueens", "n:12", "all", W_CPU},
+    {"uts", "tree:T3", "all", W_CPU},
+    {"uts", "tree:T1", "serial,stealing,openmp,tbb", W_CPU},
+    {"matmul", "n:1024", "all", W_CPU},
+    {"sort", "n:10M", "all", W_CPU},
+    {"sleep", NULL, "all", W_FJ_IO},
+    {"pipe", NULL, "all", W_FJ_IO},
+    {"socket", NULL, "all", W_FJ_IO},
+    {"file", NULL, "all", W_FJ_IO},
+    {"mixed", NULL, "all", W_FJ_IO},
+    {NULL, NULL, NULL, NULL},
+};
+/* clang-format on */
+
+/* Issue 2's targets: spawn overhead, scaling, nqueens (plus micro.c). */
+static const struct suite_line suite_sched[] = {
+    {"fib", "n:40", "serial,stealing", W_ONE_TWO},
+    {"fib", "n:40/variant:gcc", "serial", W_ONE},
+    {"nqueens", "n:12", "serial,stealing", W_ONE_TWO},
+    /* The victim policies side by side: nearest first against random. */
+    {"uts", "tree:T1", "stealing,stealing-random", W_CPU},
+    {NULL, NULL, NULL, NULL},
+};
+
+#define MAX_BMS 1024
+
+static struct bm g_bms[MAX_BMS];
+static size_t g_nbms;
+
+int suite_list_has(const char *list, const char *name)
+{
+    if (list == NULL || strcmp(list, "all") == 0)
+        return 1;
+    size_t n = strlen(name);
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == n && strncmp(p, name, n) == 0)
+            return 1;
+        p = e ? e + 1 : p + len;
+    }
+    return 0;
+}
+
+static int add_bm(const struct workload *w, const struct exec_ops *ops, const char *params,
+                  unsigned workers)
+{
+    if (g_nbms == MAX_BMS) {
+        fprintf(stderr, "wsbench: too many benchmarks (at most %d)\n", MAX_BMS);
+        return -1;
+    }
+    struct bm *b = &g_bms[g_nbms];
+    b->w = w;
+    b->ops = ops;
+    snprintf(b->params, sizeof(b->params), "%s", params);
+    wl_label(b->label, sizeof(b->label), w->name, params);
+    b->workers = workers;
+    snprintf(b->name, sizeof(b->name), "%s/%s/%s%sworkers:%u", w->name, ops ? ops->name : "serial",
+             params, params[0] ? "/" : "", workers);
+    for (size_t i = 0; i < g_nbms; i++)
+        if (strcmp(g_bms[i].name, b->name) == 0)
+            return 0; /* the same benchmark twice (two lines share it) */
+    g_nbms++;
+    return 0;
+}
+
+/* The --params override for w, or NULL. */
+static const char *override_for(const struct options *o, const struct workload *w)
+{
+    for (size_t i = 0; i < o->novr; i++)
+        if (o->ovr[i].w == w)
+            return o->ovr[i].params;
+    return NULL;
+}
+
+/* Does list name name itself ("all" does not)? */
+static int list_names(const char *list, const char *name)
+{
+    return list != NULL && strcmp(list, "all") != 0 && suite_list_has(list, name);
+}
+
+/* Adds a suite line's benchmarks that pass the --executors/--workloads filters;
+ * a variant executor only where the line or --executors names it. */
+static int add_line(const struct suite_line *l, const struct options *o)
+{
+    const struct workload *w = workload_find(l->workload);
+    if (w == NULL || !suite_list_has(o->workloads, w->name))
+        return 0;
+    const char *params = override_for(o, w);
+    if (params == NULL)
+        params = o->quick ? w->params_quick : (l->params ? l->params : w->params_default);
+    if (suite_list_has(l->executors, "serial") && suite_list_has(o->executors, "serial") &&
+        add_bm(w, NULL, params, 1) != 0)
+        return -1;
+    for (size_t e = 0; exec_all[e] != NULL; e++) {
+        const struct exec_ops *ops = exec_all[e];
+        if (strcmp(ops->name, "serial") == 0 || !suite_list_has(l->executors, ops->name) ||
+            !suite_list_has(o->executors, ops->name))
+            continue;
+        if ((ops->flags & EXEC_VARIANT) && !o->quick && !list_names(l->executors, ops->name) &&
+            !list_names(o->executors, ops->name))
+            continue;
+        const unsigned *ws = o->workers ? o->workers : o->quick ? W_QUICK : l->workers_cpu;
+        if (!o->quick && !o->workers && (ops->flags & EXEC_BLOCKING_OK) &&
+            strcmp(w->kind, "cpu") != 0)
+            ws = (ops->flags & EXEC_PROCESSES) ? W_PROCS_IO : W_THREADS_IO;
+        for (size_t i = 0; ws[i] != 0; i++)
+            if (add_bm(w, ops, params, ws[i]) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+/* w on every executor with the default sweep of its kind. */
+static int add_line_all(const struct workload *w, const struct options *o)
+{
+    struct suite_line l = {w->name, NULL, "all", strcmp(w->kind, "cpu") == 0 ? W_CPU : W_FJ_IO};
+    return add_line(&l, o);
+}
+
+int suite_build(const struct options *o)
+{
+    const struct suite_line *lines = suite_default;
+    if (strcmp(o->suite, "sched") == 0)
+        lines = suite_sched;
+    if (o->quick) {
+        /* Every executor x workload pair, small, once. */
+        for (size_t i = 0; workload_all[i] != NULL; i++) {
+            struct suite_line l = {workload_all[i]->name, NULL, "all", W_QUICK};
+            if (add_line(&l, o) != 0)
+                return -1;
+        }
+        return 0;
+    }
+    /* A workload with --params runs once, on its first line's executors;
+     * one the suite lacks, on all executors with the default sweep. */
+    int done[sizeof(o->ovr) / sizeof(o->ovr[0])] = {0}; /* per override: has run */
+    for (size_t i = 0; lines[i].workload != NULL; i++) {
+        const struct workload *w = workload_find(lines[i].workload);
+        size_t k = 0;
+        while (k < o->novr && o->ovr[k].w != w)
+            k++;
+        if (k < o->novr && done[k]++)
+            continue;
+        if (add_line(&lines[i], o) != 0)
+            return -1;
+    }
+    for (size_t k = 0; k < o->novr; k++) {
+        if (!done[k] && add_line_all(o->ovr[k].w, o) != 0)
+            return -1;
+    }
+    /* A registered workload the default suite's table does not list yet
+     * runs there too, with its default parameters: registering it is enough. */
+    for (size_t i = 0; lines == suite_default && workload_all[i] != NULL; i++) {
+        const struct workload *w = workload_all[i];
+        size_t j = 0;
+        while (lines[j].workload != NULL && strcmp(lines[j].workload, w->name) != 0)
+            j++;
+        if (lines[j].workload == NULL && override_for(o, w) == NULL && add_line_all(w, o) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Parses "W=P" into o->ovr. 0, or -1 after saying why. */
+int suite_parse_override(const char *v, struct options *o)
+{
+    const char *eq = strchr(v, '=');
+    char name[64];
+    if (eq == NULL || eq == v || (size_t)(eq - v) >= sizeof(name) || eq[1] == '\0') {
+        fprintf(stderr, "wsbench: --params wants WORKLOAD=PARAMS, e.g. uts=tree:T2\n");
+        return -1;
+    }
+    snprintf(name, sizeof(name), "%.*s", (int)(eq - v), v);
+    const struct workload *w = workload_find(name);
+    if (w == NULL) {
+        fprintf(stderr, "wsbench: --params: unknown workload '%s'\n", name);
+        return -1;
+    }
+    if (strlen(eq + 1) >= sizeof(((struct bm *)0)->params)) {
+        fprintf(stderr, "wsbench: --params: parameters for %s too long\n", name);
+        return -1;
+    }
+    if (override_for(o, w) != NULL) {
+        fprintf(stderr, "wsbench: --params: %s given twice\n", name);
+        return -1;
+    }
+    if (o->novr == sizeof(o->ovr) / sizeof(o->ovr[0])) {
+        fprintf(stderr, "wsbench: --params: too many\n");
+        return -1;
+    }
+    o->ovr[o->novr].w = w;
+    o->ovr[o->novr].params = eq + 1;
+    o->novr++;
+    return 0;
+}
+
+struct bm *suite_bms(size_t *n)
+{
+    *n = g_nbms;
+    return g_bms;
+}

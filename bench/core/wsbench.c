@@ -1,0 +1,369 @@
+/*
+ * wsbench.c - the benchmark suite's command line: the same workloads on
+ * every concurrency model, through Google Benchmark (bench/shim/gbench.h),
+ * with results and charts written to a results directory (bench/results.h).
+ *
+ * Each benchmark is one (workload, parameters, executor, workers) and is
+ * named <workload>/<executor>/<params>/workers:<P>. One iteration is one
+ * whole computation (a run of the workload), timed in real time; process CPU
+ * time is recorded too. Every run checks its answer; a wrong answer fails
+ * that benchmark, naming workload and executor, and makes the exit status 1.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hwloc.h>
+#include <wsched.h>
+
+#include "core/core.h"
+#include "micro/micro.h"
+
+#define DEFAULT_REPETITIONS 3   /* unless --benchmark_repetitions says otherwise */
+#define DEFAULT_MIN_TIME    0.2 /* seconds per repetition, unless --benchmark_min_time */
+
+/* ---- the command line ---------------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    char execs[512], variants[256], workloads[512];
+    context_registry_names(execs, sizeof(execs), 0);
+    context_registry_names(variants, sizeof(variants), 1);
+    context_registry_names(workloads, sizeof(workloads), -1);
+    fprintf(
+        f,
+        "usage: wsbench [options] [gbench flags]\n"
+        "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
+        "  --suite NAME         default (the README's), sched (libwsched's targets), micro\n"
+        "  --executors A,B      only these (%s;\n"
+        "                       variants run only when named: %s)\n"
+        "  --workloads A,B      only these (%s)\n"
+        "  --workers N,M        worker counts instead of the suite's sweep\n"
+        "  --params W=P         parameters P for workload W instead of the suite's, e.g.\n"
+        "                       uts=tree:T2, uts=spec:-t_1_-a_3_-d_10_-b_4_-r_19 (UTS's own\n"
+        "                       arguments, '_' for space), sleep=tasks:500/us:200; repeatable\n"
+        "  --no-micro           leave out the scheduler microbenchmarks\n"
+        "  --out DIR            results directory (default results/<date>_<commit>); '-': none\n"
+        "  --no-report          do not run wsreport on the results\n"
+        "  --help               this text and gbench's flags\n"
+        "Benchmarks are named <workload>/<executor>/<params>/workers:<P>; gbench's own flags\n"
+        "(--benchmark_filter, --benchmark_repetitions, --benchmark_format=json, ...) work as "
+        "usual;\n"
+        "without them each benchmark runs 3 times for at least 0.2 s and reports the median.\n",
+        execs, variants, workloads);
+}
+
+static int parse_workers(const char *s, struct options *o)
+{
+    size_t n = 0;
+    for (const char *p = s; *p;) {
+        char *end;
+        unsigned long v = strtoul(p, &end, 10);
+        if (end == p || v == 0 || v > WS_MAX_WORKERS || n + 1 >= 32 ||
+            (*end != ',' && *end != '\0'))
+            return -1;
+        o->workers_buf[n++] = (unsigned)v;
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0)
+        return -1;
+    o->workers_buf[n] = 0;
+    o->workers = o->workers_buf;
+    return 0;
+}
+
+static int check_names(const char *list, int executors)
+{
+    if (list == NULL)
+        return 0;
+    for (const char *p = list; *p;) {
+        const char *e = strchr(p, ',');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        char name[64];
+        if (len == 0 || len >= sizeof(name))
+            return -1;
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (executors ? exec_find(name) == NULL : workload_find(name) == NULL) {
+            fprintf(stderr, "wsbench: unknown %s '%s'\n", executors ? "executor" : "workload",
+                    name);
+            return -1;
+        }
+        p = e ? e + 1 : p + len;
+    }
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--quick") == 0)
+            o->quick = 1;
+        else if (strcmp(a, "--no-report") == 0)
+            o->report = 0;
+        else if (strcmp(a, "--no-micro") == 0)
+            o->micro = 0;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+            return 1;
+        else if (v != NULL && strcmp(a, "--suite") == 0 && (i++, 1))
+            o->suite = v;
+        else if (v != NULL && strcmp(a, "--executors") == 0 && (i++, 1))
+            o->executors = v;
+        else if (v != NULL && strcmp(a, "--workloads") == 0 && (i++, 1))
+            o->workloads = v;
+        else if (v != NULL && strcmp(a, "--out") == 0 && (i++, 1))
+            o->out = v;
+        else if (v != NULL && strcmp(a, "--params") == 0 && (i++, 1)) {
+            if (suite_parse_override(v, o) != 0)
+                return -1;
+        } else if (v != NULL && strcmp(a, "--workers") == 0 && (i++, 1)) {
+            if (parse_workers(v, o) != 0) {
+                fprintf(stderr, "wsbench: --workers wants positive counts like 1,2,4\n");
+                return -1;
+            }
+        } else {
+            static const char *const valued[] = {"--suite", "--executors", "--workloads",
+                                                 "--out",   "--workers",   "--params"};
+            int wants = 0;
+            for (size_t k = 0; k < sizeof(valued) / sizeof(valued[0]); k++)
+                wants |= strcmp(a, valued[k]) == 0;
+            if (wants)
+                fprintf(stderr, "wsbench: %s wants a value\n", a);
+            else if (strncmp(a, "--benchmark_", 12) == 0)
+                fprintf(stderr, "wsbench: '%s': not a gbench flag, or a bad value for one\n", a);
+            else
+                fprintf(stderr, "wsbench: unknown argument '%s'\n", a);
+            return -1;
+        }
+    }
+    if (strcmp(o->suite, "default") != 0 && strcmp(o->suite, "sched") != 0 &&
+        strcmp(o->suite, "micro") != 0) {
+        fprintf(stderr, "wsbench: unknown suite '%s'\n", o->suite);
+        return -1;
+    }
+    if (check_names(o->executors, 1) != 0 || check_names(o->workloads, 0) != 0)
+        return -1;
+    return 0;
+}
+
+/* Has the user given a gbench flag starting with prefix? */
+static int has_flag(int argc, char **argv, const char *prefix)
+{
+    for (int i = 1; i < argc; i++)
+        if (strncmp(argv[i], prefix, strlen(prefix)) == 0)
+            return 1;
+    return 0;
+}
+
+static void default_out(char *out, size_t cap)
+{
+    char commit[64], date[16];
+    time_t now = time(NULL);
+    strftime(date, sizeof(date), "%Y-%m-%d", localtime(&now));
+    context_git_commit(commit, sizeof(commit));
+    snprintf(out, cap, "results/%s_%s", date, commit);
+}
+
+/* Is this the whole default suite, unfiltered: a run results/README.md may show? */
+static int full_default(const struct options *o, int argc0, char **argv0)
+{
+    return strcmp(o->suite, "default") == 0 && !o->quick && o->executors == NULL &&
+           o->workloads == NULL && o->workers == NULL && o->novr == 0 && o->micro &&
+           !has_flag(argc0, argv0, "--benchmark_filter");
+}
+
+/* Runs wsreport on dir; index: also rewrite results/README.md from it. */
+static void run_report(const char *argv0, const char *dir, int index)
+{
+    char exe[PATH_MAX], cmd[2 * PATH_MAX + 64];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    (void)argv0;
+    if (n <= 0)
+        return;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return;
+    snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "wsreport");
+    if (access(exe, X_OK) != 0) {
+        fprintf(stderr, "wsbench: %s not found: no charts (run it by hand later)\n", exe);
+        return;
+    }
+    snprintf(cmd, sizeof(cmd), "'%s' '%s'%s", exe, dir, index ? " --index results/README.md" : "");
+    int rc = system(cmd);
+    if (rc != 0)
+        fprintf(stderr, "wsbench: wsreport exited with status %d\n", rc);
+}
+
+/* IO workloads hold descriptors while prepared (pipes, sockets, a server):
+ * allow as many as the hard limit lets us. */
+static void raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+/* The whole run; argv0 is the command line before gbench edits argv, and
+ * *defs what it allocates for main() to free on every way out. */
+static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_out)
+{
+    struct options o = {.suite = "default", .report = 1, .micro = 1};
+    raise_nofile();
+    char outbuf[PATH_MAX];
+    int argc0 = argc;
+
+    int e = bench_init(&argc, argv);
+    if (e != 0) {
+        fprintf(stderr, "wsbench: %s\n", strerror(-e));
+        usage(stderr);
+        return 2;
+    }
+    int pr = parse_args(argc, argv, &o);
+    if (pr != 0) {
+        usage(pr > 0 ? stdout : stderr);
+        if (pr > 0)
+            bench_print_flags_help();
+        return pr > 0 ? 0 : 2;
+    }
+    int listing = has_flag(argc0, argv0, "--benchmark_list_tests");
+    if (o.out == NULL) {
+        default_out(outbuf, sizeof(outbuf));
+        o.out = outbuf;
+    }
+    int write_out = strcmp(o.out, "-") != 0 && !listing;
+
+    if (suite_build(&o) != 0)
+        return 2;
+    /* Bad --params are bad arguments: prepare them now (the state is kept
+     * for the run), and refuse them before anything runs. */
+    for (size_t i = 0; i < o.novr && !listing; i++) {
+        struct bm b = {.w = o.ovr[i].w};
+        char err[256] = "";
+        void *state;
+        if (!suite_list_has(o.workloads, b.w->name))
+            continue;
+        snprintf(b.params, sizeof(b.params), "%s", o.ovr[i].params);
+        if (runner_state(&b, &state, err, sizeof(err)) != 0) {
+            fprintf(stderr, "wsbench: --params %s=%s: %s\n", b.w->name, b.params, err);
+            usage(stderr);
+            runner_release_states();
+            return 2;
+        }
+    }
+    size_t nbms;
+    struct bm *bms = suite_bms(&nbms);
+    struct bench_def *defs = *defs_out = calloc(nbms + 8, sizeof(*defs));
+    if (defs == NULL || runner_init() != 0)
+        return 2;
+    /* A median needs repetitions: unless the user chose them (by flag or by
+     * gbench's environment variables), each benchmark runs 3 times for at
+     * least 0.2 s, which keeps the default suite within 10 minutes. */
+    int reps = o.quick ? 1 : 0;
+    double min_time = 0;
+    if (!o.quick && !has_flag(argc0, argv0, "--benchmark_repetitions") &&
+        getenv("BENCHMARK_REPETITIONS") == NULL)
+        reps = DEFAULT_REPETITIONS;
+    if (!o.quick && !has_flag(argc0, argv0, "--benchmark_min_time") &&
+        getenv("BENCHMARK_MIN_TIME") == NULL)
+        min_time = DEFAULT_MIN_TIME;
+    size_t nd = 0;
+    if (strcmp(o.suite, "micro") != 0)
+        for (size_t i = 0; i < nbms; i++)
+            defs[nd++] = (struct bench_def){.name = bms[i].name,
+                                            .fn = runner_bm,
+                                            .user = &bms[i],
+                                            .iterations = o.quick ? 1 : 0,
+                                            .min_time = min_time,
+                                            .repetitions = reps};
+    if (o.micro && !o.quick &&
+        (strcmp(o.suite, "default") == 0 || strcmp(o.suite, "sched") == 0 ||
+         strcmp(o.suite, "micro") == 0) &&
+        suite_list_has(o.executors, "stealing")) {
+        size_t nm;
+        const struct bench_def *m = micro_defs(&nm);
+        for (size_t i = 0; i < nm; i++) {
+            defs[nd] = m[i];
+            if (defs[nd].repetitions == 0)
+                defs[nd].repetitions = reps;
+            nd++;
+        }
+    }
+    if ((e = bench_register(defs, nd)) != 0) {
+        fprintf(stderr, "wsbench: registering benchmarks: %s\n", strerror(-e));
+        return 2;
+    }
+
+    /* gbench writes its own JSON next to ours unless told otherwise. */
+    if (write_out) {
+        if (context_mkdir_p(o.out) != 0) {
+            fprintf(stderr, "wsbench: cannot create %s: %s\n", o.out, strerror(errno));
+            return 2;
+        }
+        context_write(o.out, argc0, argv0);
+        if (!has_flag(argc0, argv0, "--benchmark_out=")) {
+            static char flag[PATH_MAX + 32];
+            char *extra[3] = {argv[0], flag, (char *)"--benchmark_out_format=json"};
+            int n = 3;
+            snprintf(flag, sizeof(flag), "--benchmark_out=%s/raw.json", o.out);
+            if ((e = bench_init(&n, extra)) != 0) {
+                fprintf(stderr, "wsbench: %s\n", strerror(-e));
+                return 2;
+            }
+        }
+    }
+
+    struct bench_summary sum;
+    struct bench_run_opts ro = {.on_result = results_on_result};
+    e = bench_run(&ro, &sum);
+    runner_drop_exec();
+    runner_release_states();
+    runner_fini();
+    if (e != 0) {
+        fprintf(stderr, "wsbench: %s\n", strerror(-e));
+        return 2;
+    }
+    if (write_out) {
+        char path[PATH_MAX];
+        context_finish(o.out);
+        snprintf(path, sizeof(path), "%s/results.csv", o.out);
+        size_t rows;
+        if (results_write_csv(path, &rows) == 0)
+            fprintf(stderr, "wsbench: %zu results in %s\n", rows, path);
+        if (o.report)
+            run_report(argv0[0], o.out, o.out == outbuf && full_default(&o, argc0, argv0));
+    }
+    size_t errors = results_errors();
+    if (errors != 0 || sum.errors != 0) {
+        fprintf(stderr, "wsbench: %zu run(s) failed; see the errors above\n",
+                errors > sum.errors ? errors : sum.errors);
+        return 1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    char **argv0 = malloc(((size_t)argc + 3) * sizeof(*argv0));
+    if (argv0 == NULL)
+        return 2;
+    for (int i = 0; i < argc; i++)
+        argv0[i] = argv[i];
+    struct bench_def *defs = NULL;
+    int rc = wsbench(argc, argv, argv0, &defs);
+    free(defs);
+    free(argv0);
+    return rc;
+}

@@ -1,0 +1,241 @@
+/*
+ * stealing.c - the "stealing" executor: libwsched, the work-stealing
+ * scheduler of this project (sched/include/wsched.h).
+ *
+ * One ws_pool per executor, created with the library's defaults but for the
+ * worker count (so workers are pinned one per core, WS_PIN_CORE, and an idle
+ * pool sleeps). destroy() joins every worker: nothing stays behind.
+ * "stealing-random" is the same with WS_VICTIM_RANDOM instead of the
+ * nearest-first victim order, run only when named (--executors), so that
+ * the two policies can be compared.
+ *
+ *  run():   ws_run() of the root; the calling thread blocks until it is done.
+ *  forkn(): [0, n) halved recursively; each upper half is a ws_spawn of a
+ *           frame on the caller's stack, the lower half runs in place, and
+ *           ws_reclaim() takes the upper half back to run it by a direct call
+ *           when no thief took it. The worker comes from ws_worker_self(),
+ *           since the exec.h bodies do not carry it. From a thread that is
+ *           not a worker of this pool, forkn() enters the pool by ws_run().
+ *  map():   every piece a task: ws_parallel_for() with a grain of 1 inside
+ *           one ws_run(). All pieces are submitted at once (one t_submit).
+ *
+ * Workloads' native variants for this family ("stealing", for
+ * stealing-random too) reach the pool with exec_stealing_pool()
+ * (workloads/fib/fib_stealing.c).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exec/fj.h"
+#include "exec/stealing.h"
+
+struct exec {
+    ws_pool *pool;
+    unsigned workers;
+};
+
+static int st_create_policy(struct exec **out, const struct exec_config *cfg,
+                            enum ws_victim_policy victim)
+{
+    struct ws_config wc = WS_CONFIG_INIT;
+    struct exec *x;
+    int e;
+
+    if (out == NULL)
+        return -EINVAL;
+    *out = NULL;
+    wc.victim = victim;
+    wc.workers =
+        cfg != NULL ? cfg->workers : 0; /* 0: one per core; above WS_MAX_WORKERS: -EINVAL */
+    x = malloc(sizeof(*x));
+    if (x == NULL)
+        return -ENOMEM;
+    e = ws_pool_create(&x->pool, &wc);
+    if (e != 0) {
+        free(x);
+        return e;
+    }
+    x->workers = ws_pool_workers(x->pool);
+    *out = x;
+    return 0;
+}
+
+static int st_create(struct exec **out, const struct exec_config *cfg)
+{
+    return st_create_policy(out, cfg, WS_VICTIM_NEAREST);
+}
+
+static int st_create_random(struct exec **out, const struct exec_config *cfg)
+{
+    return st_create_policy(out, cfg, WS_VICTIM_RANDOM);
+}
+
+static void st_destroy(struct exec *x)
+{
+    if (x == NULL)
+        return;
+    /* Only -EDEADLK (called from one of its own workers) can fail: a misuse we cannot undo. */
+    (void)ws_pool_destroy(x->pool);
+    free(x);
+}
+
+ws_pool *exec_stealing_pool(struct exec *x)
+{
+    return x != NULL ? x->pool : NULL;
+}
+
+static unsigned st_workers(const struct exec *x)
+{
+    return x != NULL ? x->workers : 0;
+}
+
+/* ---- run and forkn ------------------------------------------------------ */
+
+/* One forkn() (or run(), n = 1) call: lives on its caller's stack until all its bodies are done. */
+struct st_fork {
+    struct exec *x;
+    exec_fork_fn fn;
+    void *arg;
+    size_t n;
+};
+
+/* The spawned upper half [lo, hi) of a range. */
+struct st_fork_frame {
+    ws_task task;
+    const struct st_fork *f;
+    size_t lo, hi;
+};
+
+static void st_fork_range(ws_worker *w, const struct st_fork *f, size_t lo, size_t hi);
+
+static void st_fork_task(ws_worker *w, ws_task *t)
+{
+    struct st_fork_frame *fr = WS_CONTAINER_OF(t, struct st_fork_frame, task);
+    st_fork_range(w, fr->f, fr->lo, fr->hi);
+}
+
+/* Runs bodies [lo, hi), hi > lo, spawning upper halves: depth log2(hi - lo). */
+static void st_fork_range(ws_worker *w, const struct st_fork *f, size_t lo, size_t hi)
+{
+    struct st_fork_frame fr;
+    size_t mid;
+
+    if (hi - lo == 1) {
+        f->fn(f->x, f->arg, lo);
+        return;
+    }
+    mid = lo + (hi - lo) / 2;
+    fr.f = f;
+    fr.lo = mid;
+    fr.hi = hi;
+    ws_spawn(w, &fr.task, st_fork_task);
+    st_fork_range(w, f, lo, mid);
+    if (ws_reclaim(w, &fr.task))
+        st_fork_range(w, f, mid, hi);
+}
+
+static void st_fork_root(ws_worker *w, void *arg)
+{
+    const struct st_fork *f = arg;
+    st_fork_range(w, f, 0, f->n);
+}
+
+static int st_run(struct exec *x, exec_fork_fn root, void *arg)
+{
+    struct st_fork f = {.x = x, .fn = root, .arg = arg, .n = 1};
+
+    if (x == NULL || root == NULL)
+        return -EINVAL;
+    return ws_run(x->pool, st_fork_root, &f);
+}
+
+static void st_forkn(struct exec *x, size_t n, exec_fork_fn fn, void *arg)
+{
+    struct st_fork f = {.x = x, .fn = fn, .arg = arg, .n = n};
+    ws_worker *w;
+
+    if (x == NULL || fn == NULL || n == 0)
+        return;
+    w = ws_worker_self();
+    if (w != NULL && ws_worker_pool(w) == x->pool)
+        st_fork_range(w, &f, 0, n);
+    else
+        (void)ws_run(x->pool, st_fork_root, &f); /* only -ESHUTDOWN: destroy() racing a caller */
+}
+
+/* ---- map ---------------------------------------------------------------- */
+
+struct st_map {
+    exec_piece_fn fn;
+    struct exec_piece *pieces;
+    size_t n;
+    int err; /* of ws_parallel_for */
+};
+
+static void st_map_range(ws_worker *w, size_t begin, size_t end, void *arg)
+{
+    const struct st_map *m = arg;
+    (void)w;
+    for (size_t i = begin; i < end; i++)
+        exec_fj_piece(m->fn, &m->pieces[i]);
+}
+
+static void st_map_root(ws_worker *w, void *arg)
+{
+    struct st_map *m = arg;
+    m->err = ws_parallel_for(w, 0, m->n, 1, st_map_range, m);
+}
+
+static int st_map(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, size_t n)
+{
+    struct st_map m = {.fn = fn, .pieces = pieces, .n = n, .err = 0};
+    uint64_t now;
+    int e;
+
+    if (x == NULL || fn == NULL || (n != 0 && pieces == NULL))
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    now = exec_now_ns();
+    for (size_t i = 0; i < n; i++)
+        pieces[i].t_submit_ns = now;
+    e = ws_run(x->pool, st_map_root, &m);
+    if (e == 0)
+        e = m.err;
+    if (e != 0) {
+        /* Nothing ran: ws_run and ws_parallel_for fail only before they start. */
+        now = exec_now_ns();
+        for (size_t i = 0; i < n; i++) {
+            pieces[i].status = e;
+            pieces[i].res_len = 0;
+            pieces[i].t_start_ns = pieces[i].t_done_ns = now;
+        }
+        return e;
+    }
+    return exec_fj_first_failure(pieces, n);
+}
+
+const struct exec_ops exec_stealing = {
+    .name = "stealing",
+    .flags = EXEC_NESTS,
+    .family = "stealing",
+    .create = st_create,
+    .destroy = st_destroy,
+    .map = st_map,
+    .run = st_run,
+    .forkn = st_forkn,
+    .workers = st_workers,
+};
+
+const struct exec_ops exec_stealing_random = {
+    .name = "stealing-random",
+    .flags = EXEC_NESTS | EXEC_VARIANT,
+    .family = "stealing", /* the same native variants as stealing */
+    .create = st_create_random,
+    .destroy = st_destroy,
+    .map = st_map,
+    .run = st_run,
+    .forkn = st_forkn,
+    .workers = st_workers,
+};

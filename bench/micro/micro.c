@@ -1,0 +1,201 @@
+/*
+ * micro.c - microbenchmarks of libwsched's mechanisms, timed per event with
+ * manual time (the time gbench reports is the latency of one event):
+ *
+ *   steal_latency/stealing/workers:2
+ *       a task spawns a child while the other worker is idle but awake
+ *       (spinning): time from the spawn to the child starting on the thief.
+ *   wake_latency/stealing/from:submit/workers:2
+ *       the pool is asleep; an outside thread submits a job: time from
+ *       ws_submit to the job starting on a worker.
+ *   wake_latency/stealing/from:spawn/workers:2
+ *       one worker runs a task while the other has gone to sleep; the task
+ *       spawns a child: time from the spawn to the child starting on the
+ *       woken thief.
+ *
+ * Each iteration also checks that the event happened as described (the
+ * child ran on the other worker); an iteration where the owner had to take
+ * its child back is counted in the counter "not_stolen" and timed as zero
+ * would be wrong, so it is retried instead (at most MICRO_RETRIES times).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <wsched.h>
+
+#include "gbench.h"
+#include "micro/micro.h"
+
+#define MICRO_RETRIES   100
+#define MICRO_SPIN_NS   2000000u  /* give a thief this long before syncing anyway */
+#define MICRO_ASLEEP_NS 20000000u /* idle this long and a worker is asleep */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / 1000000000u), (long)(ns % 1000000000u)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+struct probe {
+    ws_task task;
+    uint64_t t_spawn;
+    _Atomic uint64_t t_start; /* written by whoever runs the probe */
+    _Atomic int on_worker;    /* the id of that worker */
+};
+
+static void probe_run(ws_worker *w, ws_task *t)
+{
+    struct probe *p = WS_CONTAINER_OF(t, struct probe, task);
+    /* relaxed: released by the store of t_start below. */
+    atomic_store_explicit(&p->on_worker, (int)ws_worker_id(w), memory_order_relaxed);
+    /* release: publishes on_worker; pairs with the acquire loads of t_start
+     * in probe_root(). */
+    atomic_store_explicit(&p->t_start, now_ns(), memory_order_release);
+}
+
+struct probe_root {
+    int sleep_first; /* 1: idle long enough for the other worker to sleep */
+    uint64_t latency_ns;
+    int stolen;
+};
+
+/* A root task: spawn a probe, wait (without syncing) until someone starts it. */
+static void probe_root(ws_worker *w, void *arg)
+{
+    struct probe_root *r = arg;
+    struct probe p;
+    if (r->sleep_first)
+        sleep_ns(MICRO_ASLEEP_NS);
+    atomic_init(&p.t_start, 0);
+    atomic_init(&p.on_worker, -1);
+    p.t_spawn = now_ns();
+    ws_spawn(w, &p.task, probe_run);
+    uint64_t start;
+    /* acquire: pairs with the release in probe_run(). */
+    while ((start = atomic_load_explicit(&p.t_start, memory_order_acquire)) == 0 &&
+           now_ns() - p.t_spawn < MICRO_SPIN_NS)
+        ;
+    ws_sync(w, &p.task);
+    /* acquire: pairs with the release in probe_run() (ws_sync orders it too). */
+    start = atomic_load_explicit(&p.t_start, memory_order_acquire);
+    /* relaxed: ordered by the acquire of t_start just above. */
+    r->stolen = atomic_load_explicit(&p.on_worker, memory_order_relaxed) != (int)ws_worker_id(w);
+    r->latency_ns = start - p.t_spawn;
+}
+
+/* A 2-worker pool, or NULL after failing the benchmark with the reason. */
+static ws_pool *micro_pool(bench_state *s)
+{
+    struct ws_config c = WS_CONFIG_INIT;
+    c.workers = 2;
+    ws_pool *pool;
+    int err = ws_pool_create(&pool, &c);
+    if (err == 0)
+        return pool;
+    bench_skip_with_error(s, ws_strerror(err));
+    while (bench_keep_running(s))
+        ;
+    return NULL;
+}
+
+static void bm_probe(bench_state *s, int sleep_first)
+{
+    ws_pool *pool = micro_pool(s);
+    if (pool == NULL)
+        return;
+    int64_t not_stolen = 0;
+    while (bench_keep_running(s)) {
+        struct probe_root r = {.sleep_first = sleep_first};
+        int tries = 0;
+        do {
+            ws_run(pool, probe_root, &r);
+            not_stolen += !r.stolen;
+        } while (!r.stolen && ++tries < MICRO_RETRIES);
+        if (!r.stolen) {
+            bench_skip_with_error(s, "the probe was never stolen: no thief got to it");
+            break;
+        }
+        bench_set_iteration_time(s, (double)r.latency_ns * 1e-9);
+    }
+    bench_counter(s, "not_stolen", (double)not_stolen, BENCH_COUNTER_DEFAULT);
+    ws_pool_destroy(pool);
+}
+
+static void bm_steal_latency(bench_state *s, void *user)
+{
+    (void)user;
+    bm_probe(s, 0);
+}
+
+static void bm_wake_spawn(bench_state *s, void *user)
+{
+    (void)user;
+    bm_probe(s, 1);
+}
+
+struct job_probe {
+    _Atomic uint64_t t_start;
+};
+
+static void job_probe_run(ws_worker *w, void *arg)
+{
+    (void)w;
+    /* release: pairs with the acquire in bm_wake_submit() (ws_job_wait's own
+     * acquire of the job's completion already orders it). */
+    atomic_store_explicit(&((struct job_probe *)arg)->t_start, now_ns(), memory_order_release);
+}
+
+static void bm_wake_submit(bench_state *s, void *user)
+{
+    (void)user;
+    ws_pool *pool = micro_pool(s);
+    if (pool == NULL)
+        return;
+    while (bench_keep_running(s)) {
+        struct job_probe jp;
+        ws_job *job;
+        atomic_init(&jp.t_start, 0);
+        sleep_ns(MICRO_ASLEEP_NS); /* every worker goes to sleep */
+        uint64_t t0 = now_ns();
+        int err = ws_submit(pool, &job, job_probe_run, &jp);
+        if (err != 0) {
+            bench_skip_with_error(s, ws_strerror(err));
+            break;
+        }
+        ws_job_wait(job);
+        ws_job_release(job);
+        /* acquire: pairs with the release in job_probe_run(). */
+        bench_set_iteration_time(
+            s, (double)(atomic_load_explicit(&jp.t_start, memory_order_acquire) - t0) * 1e-9);
+    }
+    ws_pool_destroy(pool);
+}
+
+static const struct bench_def micro_table[] = {
+    {.name = "steal_latency/stealing/workers:2", .fn = bm_steal_latency, .use_manual_time = 1},
+    {.name = "wake_latency/stealing/from:submit/workers:2",
+     .fn = bm_wake_submit,
+     .use_manual_time = 1,
+     .iterations = 50},
+    {.name = "wake_latency/stealing/from:spawn/workers:2",
+     .fn = bm_wake_spawn,
+     .use_manual_time = 1,
+     .iterations = 50},
+};
+
+const struct bench_def *micro_defs(size_t *n)
+{
+    *n = sizeof(micro_table) / sizeof(micro_table[0]);
+    return micro_table;
+}
