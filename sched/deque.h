@@ -24,10 +24,10 @@
  *   bit 1      SLEEPER: the owner sleeps until DONE and must be woken
  *   bits 2-31  thief id + 1 (0: not recorded yet)
  *   bits 32-63 owner id + 1 */
-#define WS__ST_DONE ((uint64_t)1)
-#define WS__ST_SLEEPER ((uint64_t)2)
+#define WS__ST_DONE        ((uint64_t)1)
+#define WS__ST_SLEEPER     ((uint64_t)2)
 #define WS__ST_THIEF_SHIFT 2
-#define WS__ST_THIEF_MASK ((uint64_t)0x3fffffff << WS__ST_THIEF_SHIFT)
+#define WS__ST_THIEF_MASK  ((uint64_t)0x3fffffff << WS__ST_THIEF_SHIFT)
 #define WS__ST_OWNER_SHIFT 32
 
 struct ws__buf {
@@ -42,18 +42,18 @@ enum ws__steal { WS__STEAL_OK, WS__STEAL_EMPTY, WS__STEAL_ABORT };
 struct ws__deque {
     /* Owner only (and the poison stores of ws__deque_demand). */
     alignas(WS__LINE) struct ws__own own;
-    struct ws__buf *buf;     /* the current buffer */
-    uint64_t base;           /* the index at buf->slots[0] in the owner's current lap */
-    uint64_t top_seen;       /* a lower bound of top, refreshed on slow paths */
-    uint64_t owner_bits;     /* (owner id + 1) << WS__ST_OWNER_SHIFT */
-    uint64_t max_cap;        /* growth stops here: overflow mode */
+    struct ws__buf *buf;            /* the current buffer */
+    uint64_t base;                  /* the index at buf->slots[0] in the owner's current lap */
+    uint64_t top_seen;              /* a lower bound of top, refreshed on slow paths */
+    uint64_t owner_bits;            /* (owner id + 1) << WS__ST_OWNER_SHIFT */
+    uint64_t max_cap;               /* growth stops here: overflow mode */
     _Atomic(ws_task *) *saved_head; /* the real head while overflow is set */
-    ws_task *stolen;         /* stolen, unsynced tasks below top_seen, newest first,
-                              * linked through ws__link (see deque.c) */
-    ws_task *spill;          /* private LIFO of spawns made in overflow, linked
-                              * through their (unused) ws__state words */
-    bool overflow;           /* growth failed: spawns go to spill (own.head = sink) */
-    _Atomic(ws_task *) sink[1]; /* where the fast path writes while overflow is set */
+    ws_task *stolen;                /* stolen, unsynced tasks below top_seen, newest first,
+                                     * linked through ws__link (see deque.c) */
+    ws_task *spill;                 /* private LIFO of spawns made in overflow, linked
+                                     * through their (unused) ws__state words */
+    bool overflow;                  /* growth failed: spawns go to spill (own.head = sink) */
+    _Atomic(ws_task *) sink[1];     /* where the fast path writes while overflow is set */
 
     /* Written by thieves. */
     alignas(WS__LINE) _Atomic uint64_t top;
@@ -64,7 +64,8 @@ struct ws__deque {
     _Atomic(struct ws__buf *) pub_buf;
 };
 
-_Static_assert(offsetof(struct ws__deque, own) == 0, "the inline fast path casts the worker to ws__own");
+_Static_assert(offsetof(struct ws__deque, own) == 0,
+               "the inline fast path casts the worker to ws__own");
 _Static_assert(offsetof(struct ws__deque, top) % WS__LINE == 0 &&
                    offsetof(struct ws__deque, top) >= sizeof(struct ws__own) + 6 * sizeof(void *),
                "thief-written fields share no line with owner fields");

@@ -37,8 +37,7 @@ static void ws__for_range(ws_worker *w, ws_range_fn fn, void *arg, size_t begin,
     ws_sync(w, &upper.task);
 }
 
-int ws_parallel_for(ws_worker *w, size_t begin, size_t end, size_t grain, ws_range_fn fn,
-                    void *arg)
+int ws_parallel_for(ws_worker *w, size_t begin, size_t end, size_t grain, ws_range_fn fn, void *arg)
 {
     if (w == NULL || fn == NULL || begin > end)
         return -EINVAL;

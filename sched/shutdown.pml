@@ -21,7 +21,7 @@
  *    it was read), set exit, join the workers, free.
  * With -DOLD_ORDER the destroyer waits for the count to reach zero before
  * it closes, the order of 7b23bf3: spin then finds the deadlock that the
- * reproducer destroy_race hit (tests/test_model.sh checks both).
+ * reproducer destroy_race hit (tests/sched/test_model.sh checks both).
  * Abstracted: sleeping workers (a worker with nothing to do blocks until a
  * queue is non-empty or exit is set; park.c's handshake is argued in its
  * own file and in sched/README.md), and the contents of frames.

@@ -13,8 +13,8 @@
 #include <wsched.h>
 
 struct ws__topo {
-    hwloc_topology_t topo;  /* NULL if hwloc could not load one */
-    bool owned;             /* we loaded it (else borrowed) */
+    hwloc_topology_t topo;        /* NULL if hwloc could not load one */
+    bool owned;                   /* we loaded it (else borrowed) */
     unsigned ncores, npus, nnuma; /* inside the process's CPU binding */
     unsigned nworkers;
     hwloc_bitmap_t procset; /* the process's binding at creation, or NULL */
