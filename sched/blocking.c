@@ -10,8 +10,9 @@
  * other, in a slot of its own after the pool's workers: its own deque and
  * root queue, a victim and a thief. When fn returns, the blocked worker
  * goes on at once (its frames are on its stack) and overdraws the permits
- * by one; the first spare to reach an idle point while permits are
- * overdrawn gives one back and retires. Retired spares wait to be handed a
+ * by one and wakes an active spare (one asleep as an idle worker would
+ * otherwise keep its permit); the first spare to reach an idle point while
+ * permits are overdrawn gives one back and retires. Retired spares wait to be handed a
  * permit again, and exit after `spare_keepalive_ms` without one.
  *
  * Frames never move. The blocked worker's deque stays its own: it only
@@ -182,6 +183,13 @@ bool ws__spare_retire(struct ws_worker *w)
     ws__spare_mark(p, s, false);
     /* [M3] */
     ws__spare_cas(w, WS__SPARE_ACTIVE, WS__SPARE_IDLE, memory_order_release);
+    /* Still overdrawn: wake the next active spare, which may be asleep
+     * (ws_blocking woke the first one, which may have been busy). */
+    if (atomic_load_explicit(&p->permits, memory_order_relaxed) < 0) { /* [M4] */
+        int next = ws__spare_next(p, -1);
+        if (next >= 0)
+            ws__wake_worker(&p->workers[p->nworkers + (unsigned)next]);
+    }
     /* It may have been woken for work it now leaves: pass the wake-up on. */
     if (ws__work_visible(p))
         ws__wake_one(p);
@@ -344,7 +352,14 @@ int ws_blocking(ws_worker *w, ws_fn fn, void *arg)
             ws__stat_add(&w->stats.uncompensated, 1);
     }
     fn(w, arg);
-    if (--w->blocking_depth == 0 && handed) /* [M4]: overdrawn until a spare retires */
+    if (--w->blocking_depth == 0 && handed) {
+        /* [M4]: overdrawn until a spare retires. One may be asleep as an
+         * idle worker, holding a permit; wake it so that it retires (one
+         * that is busy retires at its next idle point instead). */
         atomic_fetch_sub_explicit(&p->permits, 1, memory_order_relaxed);
+        int s = ws__spare_next(p, -1);
+        if (s >= 0)
+            ws__wake_worker(&p->workers[p->nworkers + (unsigned)s]);
+    }
     return 0;
 }
