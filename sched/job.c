@@ -115,7 +115,7 @@ static void ws__futex_wake_all(_Atomic uint32_t *word)
 /* ------------------------------------------------------------------ */
 /* Admission                                                          */
 
-static int ws__gate_enter(struct ws_pool *p)
+int ws__gate_enter(struct ws_pool *p)
 {
     /* relaxed: validated by [G1]. */
     uint32_t v = atomic_load_explicit(&p->gate, memory_order_relaxed);
@@ -148,6 +148,9 @@ void ws__gate_close_and_wait(struct ws_pool *p)
 {
     /* [G4] */
     atomic_fetch_or_explicit(&p->gate, WS__GATE_CLOSED, memory_order_seq_cst);
+    /* Armed waits may never complete by themselves: complete them now
+     * (-ECANCELED), as tasks; arming after this sees the reactor closed. */
+    ws__reactor_cancel_all(p);
     for (;;) {
         /* [G3] */
         uint32_t v = atomic_load_explicit(&p->gate, memory_order_acquire);
@@ -159,11 +162,16 @@ void ws__gate_close_and_wait(struct ws_pool *p)
 
 /* Which inbox an outside caller uses: a hash of its stack's address, so a
  * thread keeps to one inbox and threads spread over them. */
-static struct ws__inbox *ws__inbox_for_caller(struct ws_pool *p)
+unsigned ws__inbox_index_for_caller(struct ws_pool *p)
 {
     uint64_t sp = (uint64_t)(uintptr_t)__builtin_frame_address(0);
     uint64_t h = (sp >> 16) * 0x9e3779b97f4a7c15ull;
-    return &p->workers[(uint32_t)(((h >> 32) * p->nworkers) >> 32)].inbox;
+    return (unsigned)(((h >> 32) * p->nworkers) >> 32);
+}
+
+static struct ws__inbox *ws__inbox_for_caller(struct ws_pool *p)
+{
+    return &p->workers[ws__inbox_index_for_caller(p)].inbox;
 }
 
 /* Queues an admitted frame and wakes a worker for it. */
@@ -399,20 +407,22 @@ int ws_pool_cancel(ws_pool *p)
         return -EINVAL;
     /* [G4] */
     atomic_fetch_or_explicit(&p->gate, WS__GATE_CLOSED, memory_order_seq_cst);
-    int n = 0;
+    /* Armed waits complete with -ECANCELED, as tasks (queued below: they
+     * are then cancelled here too, with w NULL, or run first). */
+    int n = ws__reactor_cancel_all(p);
     for (unsigned i = 0; i < p->nworkers; i++) {
         struct ws_worker *v = &p->workers[i];
         ws_task *t = ws__inbox_take(&v->inbox);
         while (t != NULL) {
             ws_task *next = t->ws__link;
+            n += !ws__reactor_owns(t); /* the waits were counted above */
             ws__cancel_frame(p, t);
-            n++;
             t = next;
         }
         while (ws__rootq_nonempty(&v->rq)) {
             if ((t = ws__rootq_pop(&v->rq)) != NULL) { /* NULL: a worker won it */
+                n += !ws__reactor_owns(t);
                 ws__cancel_frame(p, t);
-                n++;
             }
         }
     }

@@ -107,6 +107,10 @@ static void ws__retract(struct ws__sleepers *s, unsigned id)
 void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), void *arg)
 {
     struct ws__sleepers *s = &w->pool->sleepers;
+    /* [Y3] (reactor.c): with waits armed and no one blocked in epoll_wait,
+     * sleep there instead. The claim comes before [K0], so a waker that
+     * claims our bit at [K3] sees it and writes the eventfd. */
+    bool poll = ws__reactor_claim_block(w);
     /* seq_cst: counts us for [K3]'s early out on count, with [K0]. */
     atomic_fetch_add_explicit(&s->count, 1, memory_order_seq_cst);
     /* [K0] seq_cst: announces us before ready() looks for work; pairs with [K3]. */
@@ -118,14 +122,22 @@ void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), vo
     atomic_thread_fence(memory_order_seq_cst);
     if (!ready(w, arg)) {
         ws__stat_add(&w->stats.sleeps, 1);
-        ck_ec32_wait(&w->park, &ws__ec_mode, v, NULL);
+        if (poll)
+            ws__reactor_block(w);
+        else
+            ck_ec32_wait(&w->park, &ws__ec_mode, v, NULL);
     }
+    if (poll)
+        ws__reactor_unclaim_block(w);
     ws__retract(s, w->id);
 }
 
 void ws__wake_worker(struct ws_worker *w)
 {
     ck_ec32_inc(&w->park, &ws__ec_mode);
+    /* [Y3]: a worker sleeping in epoll_wait is woken through the eventfd. */
+    if (ws__reactor_is_blocked(w))
+        ws__reactor_wake(&w->pool->reactor);
 }
 
 /* The search for a sleeper, once the caller's publication is ordered

@@ -92,6 +92,8 @@ void ws__pool_free(struct ws_pool *p)
         free(p->workers);
     }
     ws__spares_destroy(p);
+    if (p->reactor_ready)
+        ws__reactor_destroy(&p->reactor);
     ws__sleepers_destroy(&p->sleepers);
     ws__topo_destroy(&p->topo);
     free(p);
@@ -174,8 +176,10 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
         if (i < n && (err = ws__worker_queues_init(p, w)) != 0)
             return err; /* the caller's ws__pool_free() frees what was made: the rest is zero */
     }
-    if ((err = ws__sleepers_init(&p->sleepers, p->nslots)) != 0 || (err = ws__spares_init(p)) != 0)
+    if ((err = ws__sleepers_init(&p->sleepers, p->nslots)) != 0 ||
+        (err = ws__spares_init(p)) != 0 || (err = ws__reactor_init(&p->reactor)) != 0)
         return err;
+    p->reactor_ready = true;
     atomic_init(&p->searching, 0);
     atomic_init(&p->gate, 0);
     atomic_init(&p->exit, 0);

@@ -15,6 +15,7 @@
 #include "deque.h"
 #include "inject.h"
 #include "park.h"
+#include "reactor.h"
 #include "topology.h"
 
 /* Counters a worker writes and anyone may read: relaxed load + store, no
@@ -55,6 +56,7 @@ struct ws_worker {
     unsigned id;
     unsigned wait_depth;     /* nested waits for stolen children on this stack */
     unsigned blocking_depth; /* nested ws_blocking calls on this thread */
+    unsigned since_poll;     /* tasks run from the idle loop since it last polled */
     uint64_t rng;            /* xorshift state for victim choice */
     struct ws__gframe *free_frames;
     void *slabs; /* arena blocks, freed with the pool */
@@ -94,6 +96,10 @@ struct ws_pool {
     _Atomic(const struct ws__hooks *) hooks; /* test hooks (inject.h); NULL in normal use */
 
     alignas(WS__LINE) _Atomic uint32_t searching; /* workers looking for work */
+
+    /* Waits and timers (reactor.c). */
+    alignas(WS__LINE) struct ws__reactor reactor;
+    bool reactor_ready; /* initialised (ws__pool_free destroys it) */
 
     /* Managed blocking (blocking.c). */
     alignas(WS__LINE) _Atomic int32_t permits; /* minus the threads running beyond nworkers */
@@ -180,7 +186,10 @@ static inline int ws__spare_index(const struct ws_worker *w)
 int ws__spare_next(struct ws_pool *p, int after);
 
 /* job.c: admission (see the top of job.c). */
+int ws__gate_enter(struct ws_pool *p);
 void ws__gate_leave(struct ws_pool *p, uint32_t n);
+/* job.c: the worker whose inbox an outside caller uses. */
+unsigned ws__inbox_index_for_caller(struct ws_pool *p);
 bool ws__gate_busy(struct ws_pool *p);
 void ws__gate_close_and_wait(struct ws_pool *p);
 

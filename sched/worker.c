@@ -516,6 +516,7 @@ void ws__idle_loop(struct ws_worker *w)
             x = ws__find_work(w, true, &root);
             if (x != NULL)
                 break;
+            ws__reactor_poll(w); /* armed waits: look for events between rounds */
             if (++rounds < p->spin_rounds) {
                 ck_backoff_eb(&bo);
                 continue;
@@ -539,6 +540,12 @@ void ws__idle_loop(struct ws_worker *w)
         if (before == 1)
             ws__wake_one(p);
         ws__run_found(w, x, root);
+        /* A busy pool polls too, so that events are not left waiting for
+         * an idle worker (Tokio's workers do likewise, every 61 tasks). */
+        if (++w->since_poll >= 32) {
+            w->since_poll = 0;
+            ws__reactor_poll(w);
+        }
     }
 }
 

@@ -366,6 +366,78 @@ WS_API int ws_group_spawn(ws_worker *w, ws_group *g, ws_fn fn, void *arg);
 WS_API long ws_group_wait(ws_worker *w, ws_group *g);
 
 /* ------------------------------------------------------------------ */
+/* Waiting for descriptors and time: continuations that run as tasks  */
+
+/* Events: what to wait for, and what revents reports. They are epoll's. */
+#define WS_IO_READ 0x001u     /* readable (EPOLLIN) */
+#define WS_IO_WRITE 0x004u    /* writable (EPOLLOUT) */
+#define WS_IO_ERROR 0x008u    /* an error is pending (EPOLLERR); always reported */
+#define WS_IO_HUP 0x010u      /* hang-up (EPOLLHUP); always reported */
+#define WS_IO_RDHUP 0x2000u   /* the peer shut down its writing end (EPOLLRDHUP) */
+#define WS_IO_TIMER 0x100000u /* a timer expired */
+
+typedef struct ws_io ws_io;
+
+/*
+ * A continuation: runs as a task (it may spawn and sync) once its wait
+ * completes. revents is > 0, the events that happened (WS_IO_*), or a
+ * negative errno: -ECANCELED (ws_io_cancel, ws_pool_cancel, or
+ * ws_pool_destroy), -EBADF (a bad descriptor, or one closed while armed),
+ * -EPERM (a descriptor epoll cannot watch, such as a regular file). w is
+ * NULL only when ws_pool_cancel runs it on its own thread.
+ */
+typedef void (*ws_io_fn)(ws_worker *w, ws_io *req, int revents);
+
+/*
+ * A wait's frame: the caller owns it (no allocation per wait), keeps it
+ * valid and untouched from arming until fn is called, and may reuse or
+ * free it from fn on. Its fields are private.
+ */
+struct ws_io {
+    ws_task ws__task;
+    ws_io_fn ws__fn;
+    ws_pool *ws__pool;
+    uint64_t ws__deadline;
+    size_t ws__slot;
+    int ws__fd;
+    int ws__result;
+    int ws__kind;
+    uint32_t ws__gen;
+    unsigned ws__home;
+    WS__ATOMIC(uint32_t) ws__state;
+};
+
+/*
+ * Arms a one-shot wait for events (WS_IO_READ and/or WS_IO_WRITE, and
+ * WS_IO_RDHUP) on fd: fn(w, req, revents) runs as a task when fd is ready,
+ * preferably on the worker that armed it, else on any. One wait per
+ * descriptor at a time. A bad descriptor is reported to fn (see ws_io_fn),
+ * not here; close a descriptor only after its wait completed or was
+ * cancelled (a descriptor closed while armed completes only then, or at the
+ * next wait armed on its number, with -EBADF). Returns 0, or (nothing
+ * armed, fn never called) -EINVAL, -EBUSY (a wait is armed on fd),
+ * -ENOMEM, -ENOSPC, -EMFILE, -ESHUTDOWN. ws_io_wait: worker (w the calling
+ * worker); ws_io_wait_on: any thread.
+ */
+WS_API int ws_io_wait(ws_worker *w, ws_io *req, int fd, unsigned events, ws_io_fn fn);
+WS_API int ws_io_wait_on(ws_pool *pool, ws_io *req, int fd, unsigned events, ws_io_fn fn);
+
+/*
+ * Arms a one-shot timer: fn(w, req, WS_IO_TIMER) runs as a task ns
+ * nanoseconds from now (CLOCK_MONOTONIC), or later. Returns as ws_io_wait.
+ */
+WS_API int ws_timer_after(ws_worker *w, ws_io *req, uint64_t ns, ws_io_fn fn);
+WS_API int ws_timer_after_on(ws_pool *pool, ws_io *req, uint64_t ns, ws_io_fn fn);
+
+/*
+ * Cancels an armed wait or timer. Either way fn runs exactly once: 0 if
+ * this call cancelled it (fn will get -ECANCELED), -EALREADY if it had
+ * completed already (fn got, or will get, its events), -EINVAL if req was
+ * never armed. Any thread.
+ */
+WS_API int ws_io_cancel(ws_io *req);
+
+/* ------------------------------------------------------------------ */
 /* Private: the inline fast path. Not part of the API.                */
 
 /* The worker's owner-only fields, first in struct ws_worker (see sched/deque.h). */
