@@ -369,10 +369,10 @@ WS_API long ws_group_wait(ws_worker *w, ws_group *g);
 /* Waiting for descriptors and time: continuations that run as tasks  */
 
 /* Events: what to wait for, and what revents reports. They are epoll's. */
-#define WS_IO_READ 0x001u     /* readable (EPOLLIN) */
+#define WS_IO_READ  0x001u    /* readable (EPOLLIN) */
 #define WS_IO_WRITE 0x004u    /* writable (EPOLLOUT) */
 #define WS_IO_ERROR 0x008u    /* an error is pending (EPOLLERR); always reported */
-#define WS_IO_HUP 0x010u      /* hang-up (EPOLLHUP); always reported */
+#define WS_IO_HUP   0x010u    /* hang-up (EPOLLHUP); always reported */
 #define WS_IO_RDHUP 0x2000u   /* the peer shut down its writing end (EPOLLRDHUP) */
 #define WS_IO_TIMER 0x100000u /* a timer expired */
 
