@@ -21,6 +21,9 @@ static const unsigned W_FJ_IO[] = {1, 2, 4, 8, 0};
 static const unsigned W_QUICK[] = {2, 0};
 static const unsigned W_ONE[] = {1, 0};
 static const unsigned W_ONE_TWO[] = {1, 2, 0};
+static const unsigned W_TWO[] = {2, 0};
+static const unsigned W_EIGHT[] = {8, 0};
+static const unsigned W_MIXED_IO[] = {16, 64, 256, 0};
 
 /* One line of a suite: a workload with parameters on some executors. */
 struct suite_line {
@@ -28,35 +31,40 @@ struct suite_line {
     const char *params;          /* NULL: the workload's default (or quick) parameters */
     const char *executors;       /* comma-separated, or "all" */
     const unsigned *workers_cpu; /* for executors that are not IO pools */
+    const unsigned *workers_io;  /* for IO pools on IO workloads; NULL: their sweep */
 };
 
 /* The default suite, the README's main command: at most ~10 min on 2 cores. */
 /* One line of the table a line: */
 /* clang-format off */
 static const struct suite_line suite_default[] = {
-    {"fib", "n:30", "all", W_CPU},
-    {"nqueens", "n:12", "all", W_CPU},
-    {"uts", "tree:T3", "all", W_CPU},
-    {"uts", "tree:T1", "serial,stealing,openmp,tbb", W_CPU},
-    {"matmul", "n:1024", "all", W_CPU},
-    {"sort", "n:10M", "all", W_CPU},
-    {"sleep", NULL, "all", W_FJ_IO},
-    {"pipe", NULL, "all", W_FJ_IO},
-    {"socket", NULL, "all", W_FJ_IO},
-    {"file", NULL, "all", W_FJ_IO},
-    {"mixed", NULL, "all", W_FJ_IO},
-    {NULL, NULL, NULL, NULL},
+    {"fib", "n:30", "all", W_CPU, NULL},
+    {"nqueens", "n:12", "all", W_CPU, NULL},
+    {"uts", "tree:T3", "all", W_CPU, NULL},
+    {"uts", "tree:T1", "serial,stealing,openmp,tbb", W_CPU, NULL},
+    {"matmul", "n:1024", "all", W_CPU, NULL},
+    {"sort", "n:10M", "all", W_CPU, NULL},
+    {"sleep", NULL, "all", W_FJ_IO, NULL},
+    {"pipe", NULL, "all", W_FJ_IO, NULL},
+    {"socket", NULL, "all", W_FJ_IO, NULL},
+    {"file", NULL, "all", W_FJ_IO, NULL},
+    /* mixed waits 20 ms per task: a model that cannot overlap many waits
+     * takes tasks x 20 ms / workers (the serial twin 20 s), so each model
+     * runs only at the sizes where it can overlap them. */
+    {"mixed", NULL, "threadpool,procpool,stealing,stealing-async", W_TWO, W_MIXED_IO},
+    {"mixed", NULL, "openmp,tbb", W_EIGHT, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 /* clang-format on */
 
 /* Issue 2's targets: spawn overhead, scaling, nqueens (plus micro.c). */
 static const struct suite_line suite_sched[] = {
-    {"fib", "n:40", "serial,stealing", W_ONE_TWO},
-    {"fib", "n:40/variant:gcc", "serial", W_ONE},
-    {"nqueens", "n:12", "serial,stealing", W_ONE_TWO},
+    {"fib", "n:40", "serial,stealing", W_ONE_TWO, NULL},
+    {"fib", "n:40/variant:gcc", "serial", W_ONE, NULL},
+    {"nqueens", "n:12", "serial,stealing", W_ONE_TWO, NULL},
     /* The victim policies side by side: nearest first against random. */
-    {"uts", "tree:T1", "stealing,stealing-random", W_CPU},
-    {NULL, NULL, NULL, NULL},
+    {"uts", "tree:T1", "stealing,stealing-random", W_CPU, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 #define MAX_BMS 1024
@@ -137,10 +145,17 @@ static int add_line(const struct suite_line *l, const struct options *o)
         if ((ops->flags & EXEC_VARIANT) && !o->quick && !list_names(l->executors, ops->name) &&
             !list_names(o->executors, ops->name))
             continue;
+        /* An event-driven model on a workload without an event-driven form
+         * would repeat its family's base model: only where named. */
+        if (ops->events != NULL && w->run_events == NULL && !list_names(l->executors, ops->name) &&
+            !list_names(o->executors, ops->name))
+            continue;
         const unsigned *ws = o->workers ? o->workers : o->quick ? W_QUICK : l->workers_cpu;
         if (!o->quick && !o->workers && (ops->flags & EXEC_BLOCKING_OK) &&
             strcmp(w->kind, "cpu") != 0)
-            ws = (ops->flags & EXEC_PROCESSES) ? W_PROCS_IO : W_THREADS_IO;
+            ws = l->workers_io                   ? l->workers_io
+                 : (ops->flags & EXEC_PROCESSES) ? W_PROCS_IO
+                                                 : W_THREADS_IO;
         for (size_t i = 0; ws[i] != 0; i++)
             if (add_bm(w, ops, params, ws[i]) != 0)
                 return -1;
@@ -151,7 +166,8 @@ static int add_line(const struct suite_line *l, const struct options *o)
 /* w on every executor with the default sweep of its kind. */
 static int add_line_all(const struct workload *w, const struct options *o)
 {
-    struct suite_line l = {w->name, NULL, "all", strcmp(w->kind, "cpu") == 0 ? W_CPU : W_FJ_IO};
+    struct suite_line l = {w->name, NULL, "all", strcmp(w->kind, "cpu") == 0 ? W_CPU : W_FJ_IO,
+                           NULL};
     return add_line(&l, o);
 }
 
@@ -163,7 +179,7 @@ int suite_build(const struct options *o)
     if (o->quick) {
         /* Every executor x workload pair, small, once. */
         for (size_t i = 0; workload_all[i] != NULL; i++) {
-            struct suite_line l = {workload_all[i]->name, NULL, "all", W_QUICK};
+            struct suite_line l = {workload_all[i]->name, NULL, "all", W_QUICK, NULL};
             if (add_line(&l, o) != 0)
                 return -1;
         }

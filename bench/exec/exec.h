@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exec/events.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -54,8 +56,7 @@ typedef void (*exec_fork_fn)(struct exec *x, void *arg, size_t i);
 /*
  * What the harness needs to know about a model, as flags (exec_ops.flags).
  * Each is read by the harness (core/) or the report; a model sets those
- * that are true of it. Issues 9 and 10 add a flag for event-driven models
- * (pieces must not block) when their executors and workload forms land.
+ * that are true of it. Event-driven models say so with exec_ops.events.
  */
 enum exec_flag {
     EXEC_NESTS = 1u << 0,       /* run() and forkn() work: fork-join workloads nest on it */
@@ -103,6 +104,13 @@ struct exec_ops {
      * "" if nothing did. Owned by x, valid until its next map() or destroy.
      */
     const char *(*last_error)(const struct exec *x);
+    /*
+     * NULL, or the model's event-driven side (exec/events.h): a workload
+     * with an event-driven form (workload.run_events) runs that on it
+     * instead of blocking pieces. The suite runs such a model only on those
+     * workloads (elsewhere it would repeat its family's base model).
+     */
+    const struct ev_ops *events;
 };
 
 /*

@@ -20,10 +20,20 @@
  *           one ws_run(). All pieces are submitted at once (one t_submit).
  *
  * Workloads' native variants for this family ("stealing", for
- * stealing-random too) reach the pool with exec_stealing_pool()
- * (workloads/fib/fib_stealing.c).
+ * stealing-random and stealing-async too) reach the pool with
+ * exec_stealing_pool() (workloads/fib/fib_stealing.c). The IO workloads'
+ * blocking calls go through ws_blocking() on a worker (workloads/io/io.c),
+ * so a spare thread stands in while a piece blocks.
+ *
+ * "stealing-async" is the same pool run event-driven (exec/events.h): a
+ * program's tasks arm waits and timers on libwsched's reactor
+ * (ws_io_wait, ws_timer_after), whose continuations run as tasks on any
+ * worker and may fork-join (forkn below); an offloaded call (a file read) is
+ * a posted task that calls ws_blocking(). Nothing blocks a worker.
  */
 #include <errno.h>
+#include <semaphore.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,6 +226,169 @@ static int st_map(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, s
     return exec_fj_first_failure(pieces, n);
 }
 
+/* ---- stealing-async: the event-driven form (exec/events.h) --------------- */
+
+/* One program run: the context every callback gets. */
+struct ev_ctx {
+    struct exec *x;
+    ev_start_fn start;
+    void *arg;
+    size_t n;
+    _Atomic size_t left; /* tasks not done yet */
+    sem_t all_done;      /* posted by the last done() */
+};
+
+/* What an ev_req holds for this model. */
+struct st_req {
+    ws_io io;  /* a wait or a timer */
+    ws_task t; /* an offloaded call, posted */
+    ev_fn fn;
+    struct ev_ctx *c;
+    int (*work)(void *arg);
+    void *warg;
+    int status;
+};
+_Static_assert(sizeof(struct st_req) <= EV_REQ_SIZE, "an st_req fits in an ev_req");
+
+static struct st_req *st_req_of(struct ev_req *r)
+{
+    return (struct st_req *)(void *)r->opaque;
+}
+
+static struct ev_req *st_ev_req(struct st_req *q)
+{
+    return (struct ev_req *)(void *)q;
+}
+
+static void st_ev_root(ws_worker *w, void *arg)
+{
+    struct ev_ctx *c = arg;
+    (void)w;
+    for (size_t i = 0; i < c->n; i++)
+        c->start(c, c->arg, i);
+}
+
+static int st_ev_run(struct exec *x, size_t n, ev_start_fn start, void *arg)
+{
+    struct ev_ctx c = {.x = x, .start = start, .arg = arg, .n = n};
+    if (x == NULL || start == NULL)
+        return -EINVAL;
+    if (n == 0)
+        return 0;
+    atomic_init(&c.left, n);
+    if (sem_init(&c.all_done, 0, 0) != 0)
+        return -errno;
+    /* The starts run as one root task; each task's later steps are
+     * continuations. The last done() posts the semaphore. */
+    int e = ws_run(x->pool, st_ev_root, &c);
+    if (e == 0)
+        while (sem_wait(&c.all_done) != 0)
+            ;
+    sem_destroy(&c.all_done);
+    return e;
+}
+
+static void st_ev_done(struct ev_ctx *c)
+{
+    /* acq_rel: the last one sees every task's writes before run() returns
+     * (and sem_post orders them for the waiter). */
+    if (atomic_fetch_sub_explicit(&c->left, 1, memory_order_acq_rel) == 1)
+        sem_post(&c->all_done);
+}
+
+static void st_ev_fired(ws_worker *w, ws_io *io, int revents)
+{
+    struct st_req *q = WS_CONTAINER_OF(io, struct st_req, io);
+    (void)w;
+    q->fn(q->c, st_ev_req(q), revents);
+}
+
+static int st_ev_timer(struct ev_ctx *c, struct ev_req *r, uint64_t ns, ev_fn fn)
+{
+    struct st_req *q = st_req_of(r);
+    ws_worker *w = ws_worker_self();
+    q->fn = fn;
+    q->c = c;
+    return w != NULL ? ws_timer_after(w, &q->io, ns, st_ev_fired)
+                     : ws_timer_after_on(c->x->pool, &q->io, ns, st_ev_fired);
+}
+
+static int st_ev_wait(struct ev_ctx *c, struct ev_req *r, int fd, unsigned events, ev_fn fn)
+{
+    struct st_req *q = st_req_of(r);
+    ws_worker *w = ws_worker_self();
+    unsigned e = (events & EV_READ ? WS_IO_READ : 0) | (events & EV_WRITE ? WS_IO_WRITE : 0);
+    q->fn = fn;
+    q->c = c;
+    return w != NULL ? ws_io_wait(w, &q->io, fd, e, st_ev_fired)
+                     : ws_io_wait_on(c->x->pool, &q->io, fd, e, st_ev_fired);
+}
+
+static int st_ev_cancel(struct ev_ctx *c, struct ev_req *r)
+{
+    (void)c;
+    int e = ws_io_cancel(&st_req_of(r)->io);
+    return e == -EALREADY ? 0 : e; /* fired first: its callback runs, as promised */
+}
+
+static void st_ev_blocking(ws_worker *w, void *arg)
+{
+    struct st_req *q = arg;
+    (void)w;
+    q->status = q->work(q->warg);
+}
+
+static void st_ev_offloaded(ws_worker *w, ws_task *t)
+{
+    struct st_req *q = WS_CONTAINER_OF(t, struct st_req, t);
+    if (w == NULL) /* cancelled by ws_pool_cancel: the executor never does that */
+        q->status = -ECANCELED;
+    else
+        ws_blocking(w, st_ev_blocking, q);
+    q->fn(q->c, st_ev_req(q), q->status);
+}
+
+static int st_ev_offload(struct ev_ctx *c, struct ev_req *r, int (*work)(void *arg), void *arg,
+                         ev_fn fn)
+{
+    struct st_req *q = st_req_of(r);
+    q->fn = fn;
+    q->c = c;
+    q->work = work;
+    q->warg = arg;
+    q->status = 0;
+    return ws_post(c->x->pool, &q->t, st_ev_offloaded);
+}
+
+struct st_ev_fork {
+    struct ev_ctx *c;
+    ev_start_fn fn;
+    void *arg;
+};
+
+static void st_ev_fork_part(struct exec *x, void *arg, size_t i)
+{
+    const struct st_ev_fork *f = arg;
+    (void)x;
+    f->fn(f->c, f->arg, i);
+}
+
+static void st_ev_forkn(struct ev_ctx *c, size_t n, ev_start_fn fn, void *arg)
+{
+    struct st_ev_fork f = {c, fn, arg};
+    st_forkn(c->x, n, st_ev_fork_part, &f);
+}
+
+static const struct ev_ops st_events = {
+    .run = st_ev_run,
+    .done = st_ev_done,
+    .timer = st_ev_timer,
+    .wait = st_ev_wait,
+    .cancel = st_ev_cancel,
+    .offload = st_ev_offload,
+    .forkn = st_ev_forkn,
+};
+
 const struct exec_ops exec_stealing = {
     .name = "stealing",
     .flags = EXEC_NESTS,
@@ -226,6 +399,19 @@ const struct exec_ops exec_stealing = {
     .run = st_run,
     .forkn = st_forkn,
     .workers = st_workers,
+};
+
+const struct exec_ops exec_stealing_async = {
+    .name = "stealing-async",
+    .flags = EXEC_NESTS,
+    .family = "stealing", /* CPU workloads: exactly stealing's forms */
+    .create = st_create,
+    .destroy = st_destroy,
+    .map = st_map,
+    .run = st_run,
+    .forkn = st_forkn,
+    .workers = st_workers,
+    .events = &st_events,
 };
 
 const struct exec_ops exec_stealing_random = {

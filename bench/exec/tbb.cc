@@ -181,6 +181,7 @@ extern "C" const struct exec_ops exec_tbb = {
     tx_workers, // workers
     nullptr,    // child_cpu_ns
     nullptr,    // last_error
+    nullptr,    // events
 };
 
 tbb::task_arena &exec_tbb_arena(struct exec *x) noexcept

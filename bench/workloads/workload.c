@@ -39,6 +39,8 @@ int workload_run(const struct workload *w, void *state, const struct exec_ops *o
     run->error[0] = '\0';
     if (run->label == NULL)
         run->label = w->name;
+    if (ops->events != NULL && w->run_events != NULL)
+        return w->run_events(state, ops, x, run);
     if (compute == NULL)
         return w->run_flat(state, ops, x, run);
     err = compute(state, ops, x, run);

@@ -5,7 +5,7 @@
  * each run timed by the harness, on one executor. Every run checks its own
  * answer: a wrong answer fails the run, naming workload and executor.
  *
- * A workload has up to three forms of its computation, and workload_run()
+ * A workload has up to four forms of its computation, and workload_run()
  * chooses among them, the same way for all:
  *  - run_flat: independent pieces through map(); every executor runs it,
  *    and it is the only form a flat model (threadpool, procpool) can run.
@@ -15,6 +15,8 @@
  *    that the model does not pay for exec.h's indirection. A variant lives
  *    in its workload's folder, named for the family (fib/fib_openmp.c),
  *    and runs on every executor of that family (exec_ops.family).
+ *  - run_events: event-driven (exec/events.h), on models with
+ *    exec_ops.events: its tasks arm timers and waits instead of blocking.
  * The nested form and the variants leave their answer in the state; check()
  * judges it.
  *
@@ -91,12 +93,17 @@ struct workload {
     int (*check)(void *state, const char *exec_name, struct work_run *run);
     /* The sequential twin: the same computation with no executor at all. */
     int (*serial)(void *state, struct work_run *run);
+    /* Optional: the event-driven form, answer checked, for models with
+     * exec_ops.events (it comes before all the others there). */
+    int (*run_events)(void *state, const struct exec_ops *ops, struct exec *x,
+                      struct work_run *run);
 };
 
 /*
- * One run of w's prepared state on executor x (of kind ops): the variant
- * for ops's family if w has one, else the fork-join form if ops nests and
- * w has one, else the flat form. 0, or a negative errno with run->error set.
+ * One run of w's prepared state on executor x (of kind ops): the
+ * event-driven form if ops has events and w has one, else the variant for
+ * ops's family if w has one, else the fork-join form if ops nests and w has
+ * one, else the flat form. 0, or a negative errno with run->error set.
  */
 int workload_run(const struct workload *w, void *state, const struct exec_ops *ops, struct exec *x,
                  struct work_run *run);

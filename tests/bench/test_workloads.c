@@ -3,8 +3,10 @@
  * sleep, pipe, socket, file, mixed): each, prepared with small parameters,
  * gives its known answer and the right task count on its serial twin, on
  * the serial executor (fork-join for the CPU workloads), on the threadpool
- * with 2 and 8 threads and on the procpool with 2 processes, and records one
- * latency per task where it promises to; bad parameters are -EINVAL with a
+ * with 2 and 8 threads, on the procpool with 2 processes, and on stealing
+ * (its blocking calls through ws_blocking, mixed fork-join) and
+ * stealing-async (the IO workloads event-driven) with 2 workers, and records
+ * one latency per task where it promises to; bad parameters are -EINVAL with a
  * message naming the workload; prepare/release cycles leave no descriptor,
  * thread or temporary file behind. A file changed behind the file
  * workload's back fails its runs, naming workload and executor; a process
@@ -27,7 +29,8 @@
 #include "core/hist.h"
 #include "workloads/workload.h"
 
-extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool;
+extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool, exec_stealing,
+    exec_stealing_async;
 extern const struct workload workload_matmul, workload_sort, workload_sleep, workload_pipe,
     workload_socket, workload_file, workload_mixed;
 
@@ -127,6 +130,8 @@ static void test_case(const struct wcase *c)
     run_on(c, state, &exec_threadpool, 2);
     run_on(c, state, &exec_threadpool, 8);
     run_on(c, state, &exec_procpool, 2); /* forked after prepare(): it inherits the inputs */
+    run_on(c, state, &exec_stealing, 2);
+    run_on(c, state, &exec_stealing_async, 2);
     c->w->release(state);
     CHECK_EQU(count_fds(), fds);
     CHECK_EQU(count_threads_settled(threads), threads);
@@ -166,9 +171,9 @@ static const struct wcase cases[] = {
     CASE(workload_socket, "tasks:30/reqs:20/delay_us:0", "tasks:10/reqs:5/delay_us:0", 30, 10),
     CASE(workload_file, "files:4/kb:64/tasks:12", "files:3/kb:8/tasks:7", 12, 7),
     CASE(workload_file, "files:2/kb:1", "files:2/kb:1", 8, 8), /* tasks: 4 x files */
-    CASE(workload_mixed, "tasks:40/block_every:3/us:300/cpu_n:15",
-         "tasks:12/block_every:3/us:300/cpu_n:12", 40, 12),
-    CASE(workload_mixed, "tasks:5/block_every:1/us:10", "tasks:5/block_every:1/us:10", 5, 5),
+    CASE(workload_mixed, "tasks:40/us:300/cpu_n:18/cutoff:12", "tasks:12/us:300/cpu_n:14/cutoff:10",
+         40, 12),
+    CASE(workload_mixed, "tasks:5/us:10/cpu_n:3/cutoff:5", "tasks:5/us:10/cpu_n:3/cutoff:5", 5, 5),
 };
 
 /* Sort's counts: leaves of the recursion (twin, fork-join); flat chunks are capped at n. */
@@ -218,7 +223,7 @@ static void test_bad_params(void)
         {&workload_file, "files:4096/kb:1048576", "4 GiB"},
         {&workload_file, "tasks:0", "tasks"},
         {&workload_mixed, "cpu_n:41", "cpu_n"},
-        {&workload_mixed, "block_every:0", "block_every"},
+        {&workload_mixed, "cutoff:0", "cutoff"},
         {&workload_mixed, "us:10000001", "us"},
         {&workload_mixed, "tasks:10//us:1", "unknown"},
     };

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,8 @@
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <wsched.h>
 
 #include "core/hist.h"
 
@@ -107,35 +110,237 @@ int io_serial(void *state, struct work_run *run)
     return io_go(state, NULL, NULL, run);
 }
 
+/* ---- the event-driven form --------------------------------------------------------------- */
+
+struct io_ev {
+    void *state;
+    const struct io_head *h;
+    const struct ev_ops *ops;
+    struct io_task *tasks;
+};
+
+struct io_task *io_task_of(struct ev_req *r)
+{
+    return (struct io_task *)(void *)((char *)r - offsetof(struct io_task, req));
+}
+
+static struct io_task *io_task_of_guard(struct ev_req *r)
+{
+    return (struct io_task *)(void *)((char *)r - offsetof(struct io_task, guard));
+}
+
+/* One of the task's two ends (its finish, its guard's callback). */
+static void io_task_end(struct ev_ctx *c, struct io_task *t)
+{
+    /* acq_rel: whichever end comes second sees the other's writes. */
+    if (atomic_fetch_add_explicit(&t->ends, 1, memory_order_acq_rel) == 1)
+        t->ops->done(c);
+}
+
+static void io_task_guard(struct ev_ctx *c, struct ev_req *r, int result)
+{
+    struct io_task *t = io_task_of_guard(r);
+    if (result == (int)EV_TIMER) {
+        /* seq_cst: ordered before the cancel, and against the re-check in
+         * io_task_wait(): a wait armed after this is cancelled there. */
+        atomic_store_explicit(&t->timed_out, 1, memory_order_seq_cst);
+        t->ops->cancel(c, &t->req); /* no effect if nothing is armed */
+    }
+    io_task_end(c, t);
+}
+
+static int io_task_armed(struct ev_ctx *c, struct io_task *t, int e)
+{
+    /* seq_cst: see io_task_guard(). */
+    if (e == 0 && atomic_load_explicit(&t->timed_out, memory_order_seq_cst))
+        t->ops->cancel(c, &t->req);
+    return e;
+}
+
+int io_task_wait(struct ev_ctx *c, struct io_task *t, int fd, unsigned events, ev_fn fn)
+{
+    return io_task_armed(c, t, t->ops->wait(c, &t->req, fd, events, fn));
+}
+
+int io_task_timer(struct ev_ctx *c, struct io_task *t, uint64_t ns, ev_fn fn)
+{
+    return io_task_armed(c, t, t->ops->timer(c, &t->req, ns, fn));
+}
+
+void io_task_finish(struct ev_ctx *c, struct io_task *t, int status)
+{
+    /* seq_cst: as in io_task_guard(). */
+    if (atomic_load_explicit(&t->timed_out, memory_order_seq_cst))
+        status = -ETIMEDOUT;
+    t->status = status;
+    t->t_done_ns = exec_now_ns();
+    t->ops->cancel(c, &t->guard); /* its callback runs once either way: the other end */
+    io_task_end(c, t);
+}
+
+static void io_task_start(struct ev_ctx *c, void *arg, size_t i)
+{
+    struct io_ev *ev = arg;
+    struct io_task *t = &ev->tasks[i];
+    t->t_start_ns = exec_now_ns();
+    int e = t->ops->timer(c, &t->guard, (uint64_t)IO_TIMEOUT_MS * 1000000u, io_task_guard);
+    if (e != 0) {
+        /* No guard: count its end now, and fail the task. */
+        atomic_fetch_add_explicit(&t->ends, 1, memory_order_relaxed);
+        t->status = e;
+        t->t_done_ns = exec_now_ns();
+        io_task_end(c, t);
+        return;
+    }
+    ev->h->desc->ev_start(c, t);
+}
+
+int io_run_events(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
+{
+    const struct io_head *h = state;
+    const struct io_desc *d = h->desc;
+    struct wl_batch b;
+    struct io_ev ev = {.state = state, .h = h, .ops = ops->events};
+    unsigned char *scratch = NULL;
+    char why[160];
+    int err;
+
+    run->tasks = 0;
+    run->error[0] = '\0';
+    if (d->ev_start == NULL)
+        return io_run(state, ops, x, run);
+    err = wl_batch_init(&b, h->tasks, d->arg_size, d->res_size);
+    size_t step = (d->ev_scratch + 15) / 16 * 16;
+    if (err == 0) {
+        ev.tasks = calloc(b.n ? b.n : 1, sizeof(*ev.tasks));
+        scratch = calloc(b.n ? b.n : 1, step ? step : 16);
+        if (ev.tasks == NULL || scratch == NULL)
+            err = -ENOMEM;
+    }
+    if (err != 0) {
+        snprintf(run->error, sizeof(run->error), "%s on %s: %s", h->label, ops->name,
+                 strerror(-err));
+        goto out;
+    }
+    for (size_t i = 0; i < b.n; i++) {
+        struct io_task *t = &ev.tasks[i];
+        d->fill(state, i, wl_batch_arg(&b, i));
+        t->ops = ops->events;
+        t->run = &ev;
+        t->i = i;
+        t->arg = wl_batch_arg(&b, i);
+        t->res = (void *)wl_batch_res(&b, i);
+        t->scratch = scratch + i * step;
+        atomic_init(&t->timed_out, 0);
+        atomic_init(&t->ends, 0);
+    }
+    uint64_t t0 = exec_now_ns();
+    err = ops->events->run(x, b.n, io_task_start, &ev);
+    if (err != 0) {
+        snprintf(run->error, sizeof(run->error), "%s on %s: %s", h->label, ops->name,
+                 strerror(-err));
+        goto out;
+    }
+    for (size_t i = 0; i < b.n && err == 0; i++) {
+        const struct io_task *t = &ev.tasks[i];
+        why[0] = '\0';
+        if (t->status != 0) {
+            err = t->status;
+            snprintf(run->error, sizeof(run->error), "%s on %s: piece %zu failed: %s", h->label,
+                     ops->name, i, strerror(-err));
+        } else if ((err = io_check(h, state, i, t->arg, t->res, why, sizeof(why))) != 0) {
+            snprintf(run->error, sizeof(run->error), "%s on %s: piece %zu: %s", h->label, ops->name,
+                     i, why);
+        } else if (run->latency) {
+            hist_record(run->latency, t->t_done_ns - t0);
+        }
+    }
+    if (err == 0)
+        run->tasks = b.n;
+out:
+    wl_batch_free(&b);
+    free(ev.tasks);
+    free(scratch);
+    return err;
+}
+
 /* ---- blocking IO with a deadline --------------------------------------------------------- */
+
+struct io_call {
+    void (*fn)(void *arg);
+    void *arg;
+};
+
+static void io_call_run(ws_worker *w, void *arg)
+{
+    const struct io_call *c = arg;
+    (void)w;
+    c->fn(c->arg);
+}
+
+void io_blocking(void (*fn)(void *arg), void *arg)
+{
+    ws_worker *w = ws_worker_self();
+    struct io_call c = {fn, arg};
+    if (w != NULL)
+        ws_blocking(w, io_call_run, &c);
+    else
+        fn(arg);
+}
+
+struct io_sleep {
+    struct timespec until;
+};
+
+static void io_sleep_run(void *arg)
+{
+    const struct io_sleep *s = arg;
+    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &s->until, NULL) == EINTR)
+        ;
+}
 
 uint64_t io_block_ns(uint64_t ns)
 {
     uint64_t t0 = exec_now_ns(), end = t0 + ns;
-    struct timespec ts = {.tv_sec = (time_t)(end / 1000000000u),
-                          .tv_nsec = (long)(end % 1000000000u)};
+    struct io_sleep s = {
+        {.tv_sec = (time_t)(end / 1000000000u), .tv_nsec = (long)(end % 1000000000u)}};
 
-    while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
-        ;
+    io_blocking(io_sleep_run, &s);
     return exec_now_ns() - t0;
+}
+
+struct io_poll {
+    struct pollfd pfd;
+    int timeout_ms;
+    int r, err;
+};
+
+static void io_poll_run(void *arg)
+{
+    struct io_poll *q = arg;
+    q->r = poll(&q->pfd, 1, q->timeout_ms);
+    q->err = errno;
 }
 
 int io_wait(int fd, short events, int timeout_ms)
 {
     uint64_t deadline = exec_now_ns() + (uint64_t)timeout_ms * 1000000u;
-    struct pollfd pfd = {.fd = fd, .events = events};
+    struct io_poll q = {.pfd = {.fd = fd, .events = events}};
 
+    /* Ready already (most reads and writes here): no blocking call at all. */
+    if (poll(&q.pfd, 1, 0) > 0)
+        return 0;
     for (;;) {
         uint64_t now = exec_now_ns();
-        int r;
 
         if (now >= deadline)
             return -ETIMEDOUT;
-        r = poll(&pfd, 1, (int)((deadline - now + 999999) / 1000000));
-        if (r > 0)
+        q.timeout_ms = (int)((deadline - now + 999999) / 1000000);
+        io_blocking(io_poll_run, &q);
+        if (q.r > 0)
             return 0;
-        if (r < 0 && errno != EINTR)
-            return -errno;
+        if (q.r < 0 && q.err != EINTR)
+            return -q.err;
     }
 }
 

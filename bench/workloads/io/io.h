@@ -4,10 +4,18 @@
  *
  *  io_*  their state's head, run_flat() and serial() (one piece
  *        per task through ops->map(), or in order by the serial twin, each
- *        answer checked and each latency recorded); a blocking wait that
- *        cannot end early; reads and writes with a deadline, so a lost peer
- *        fails a piece instead of hanging it; a service thread over epoll
- *        (pipe's echo, socket's server); a private temporary directory.
+ *        answer checked and each latency recorded); their event-driven form
+ *        (run_events: io_task, one per task, over exec/events.h); a blocking
+ *        wait that cannot end early; reads and writes with a deadline, so a
+ *        lost peer fails a piece instead of hanging it; a service thread
+ *        over epoll (pipe's echo, socket's server); a private temporary
+ *        directory.
+ *
+ * Every blocking call here (io_block_ns, io_wait and the reads and writes
+ * that use it, io_blocking) goes through ws_blocking() when the calling
+ * thread is a libwsched worker: the stealing executors' pieces block with a
+ * spare thread standing in. Elsewhere (a thread pool, a worker process,
+ * OpenMP, oneTBB) they are plain calls.
  *
  * Everything returns 0 or a negative errno, and prints nothing.
  */
@@ -35,6 +43,8 @@
  * struct): 0, or -EPROTO with why filled
  * ("round 3: the echo differs at byte 5").
  */
+struct io_task;
+
 struct io_desc {
     const char *name;        /* the workload's */
     const char *const *keys; /* its parameters, NULL-terminated; "tasks" among them */
@@ -45,6 +55,9 @@ struct io_desc {
     /* Writes piece i's argument to arg (arg_size bytes, zeroed beforehand). */
     void (*fill)(const void *state, size_t i, void *arg);
     int (*check)(const void *state, const void *arg, const void *res, char *why, size_t whylen);
+    /* The event-driven form of a piece: its first step (see io_task). */
+    void (*ev_start)(struct ev_ctx *c, struct io_task *t);
+    size_t ev_scratch; /* bytes of zeroed per-task scratch it wants (io_task.scratch) */
 };
 
 /* A check() of a piece that blocked blocked_ns for want_ns: 0, or -EPROTO and why says so. */
@@ -75,7 +88,8 @@ static inline int io_piece_start(void *a, size_t a_size, const void *arg, size_t
     {                                                                                              \
         .name = name_, .keys = keys_, .tasks_default = tasks_default_,                             \
         .arg_size = sizeof(struct P##_arg), .res_size = sizeof(struct P##_res),                    \
-        .piece = P##_piece, .fill = P##_fill, .check = P##_check,                                  \
+        .piece = P##_piece, .fill = P##_fill, .check = P##_check, .ev_start = P##_ev_start,        \
+        .ev_scratch = sizeof(struct P##_ev),                                                       \
     }
 
 /* The first member of an IO or mixed workload's state. */
@@ -113,6 +127,58 @@ void *io_state_new(size_t size, const struct io_desc *d, const char *params, uin
 int io_run(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
 int io_serial(void *state, struct work_run *run);
 
+/* ---- the event-driven form --------------------------------------------------------------- */
+
+/*
+ * One task of an event-driven run: the same argument and result as the
+ * flat form's piece, so the same check() judges it. desc->ev_start(c, t)
+ * is its first step; its callbacks arm the next steps with io_task_wait()
+ * and io_task_timer() (or the ops directly for offload), and the last one
+ * calls io_task_finish(). A callback whose result is negative (the
+ * descriptor failed, or the task timed out and its wait was cancelled)
+ * must finish the task with that result. Each task has a guard timer of
+ * IO_TIMEOUT_MS: a lost peer fails the task (-ETIMEDOUT) instead of
+ * hanging the run.
+ */
+struct io_ev;
+
+struct io_task {
+    struct ev_req req;        /* the task's wait, timer or offload */
+    struct ev_req guard;      /* its time-out */
+    const struct ev_ops *ops; /* the model's */
+    struct io_ev *run;
+    size_t i;
+    void *arg;           /* desc->arg_size bytes, filled by desc->fill */
+    void *res;           /* desc->res_size bytes: what check() judges */
+    void *scratch;       /* desc->ev_scratch zeroed bytes of the workload's own */
+    uint64_t t_start_ns; /* when its first step ran */
+    uint64_t t_done_ns;  /* when it finished */
+    int status;          /* 0, or the error that ended it */
+    _Atomic int timed_out;
+    _Atomic int ends; /* io_task_finish and the guard's callback: done() at 2 */
+};
+
+/* The task whose req (or guard) r is. */
+struct io_task *io_task_of(struct ev_req *r);
+
+/* Arms t->req; if the task has timed out meanwhile, cancels it at once (its
+ * callback then gets -ECANCELED). 0, or the arming error (finish with it). */
+int io_task_wait(struct ev_ctx *c, struct io_task *t, int fd, unsigned events, ev_fn fn);
+int io_task_timer(struct ev_ctx *c, struct io_task *t, uint64_t ns, ev_fn fn);
+
+/* Ends task t with status (0: t->res is its answer); exactly once. */
+void io_task_finish(struct ev_ctx *c, struct io_task *t, int status);
+
+/* workload.run_events of an IO or mixed workload: every task one io_task,
+ * all started at once; answers checked and latencies recorded as io_run. */
+int io_run_events(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run);
+
+/*
+ * fn(arg), which may block, through ws_blocking() on a libwsched worker
+ * (a spare stands in), or as a plain call elsewhere.
+ */
+void io_blocking(void (*fn)(void *arg), void *arg);
+
 /*
  * The definition of an IO or mixed workload: its forms are io_run and
  * io_serial, whatever its pieces do.
@@ -123,7 +189,7 @@ int io_serial(void *state, struct work_run *run);
     {                                                                                              \
         .name = name_, .kind = kind_, .params_default = params_default_,                           \
         .params_quick = params_quick_, .prepare = prepare_, .release = release_,                   \
-        .run_flat = io_run, .serial = io_serial,                                                   \
+        .run_flat = io_run, .serial = io_serial, .run_events = io_run_events,                      \
     }
 
 /*

@@ -30,6 +30,10 @@
  * of theirs still to arrive, its mismatch would fail the new piece too, not
  * pass silently.
  *
+ * Event-driven: the same steps on non-blocking descriptors, each wait an
+ * armed wait (for the echo, or for room in the pipe) and the wait for a
+ * free pair a timer, never a blocking call.
+ *
  * The known answer: every echo equals its message (bytes drawn from the
  * piece id, the round and a per-prepare token). run->tasks = tasks; each
  * piece's submit-to-done time goes to run->latency. release() stops the
@@ -212,6 +216,178 @@ static int pipe_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     memcpy(res, &r, sizeof(r));
     *res_len = sizeof(r);
     return 0;
+}
+
+/* ---- the event-driven form --------------------------------------------------------------- */
+
+struct pipe_ev {
+    int q, r;             /* the claimed pair's descriptors, -1 if not open */
+    uint32_t slot, round; /* the pair; the round trip under way */
+    uint32_t have;        /* bytes of the echo read so far */
+    uint64_t claim_until; /* give up looking for a free pair then */
+    unsigned char msg[PIPE_MAX_MSG], echo[PIPE_MAX_MSG];
+};
+
+static void pipe_ev_end(struct ev_ctx *c, struct io_task *t, int status)
+{
+    struct pipe_ev *s = t->scratch;
+
+    if (s->r >= 0)
+        close(s->r);
+    if (s->q >= 0)
+        close(s->q); /* gives the pair back: the lock belonged to this descriptor */
+    s->q = s->r = -1;
+    io_task_finish(c, t, status);
+}
+
+static void pipe_ev_send(struct ev_ctx *c, struct io_task *t);
+
+static void pipe_ev_echoed(struct ev_ctx *c, struct ev_req *req, int result)
+{
+    struct io_task *t = io_task_of(req);
+    struct pipe_ev *s = t->scratch;
+    const struct pipe_arg *a = t->arg;
+    struct pipe_res *res = t->res;
+
+    if (result < 0) {
+        pipe_ev_end(c, t, result);
+        return;
+    }
+    ssize_t n = read(s->r, s->echo + s->have, a->bytes - s->have);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        pipe_ev_end(c, t, -errno);
+        return;
+    }
+    if (n > 0)
+        s->have += (uint32_t)n;
+    if (s->have < a->bytes) {
+        int e = io_task_wait(c, t, s->r, EV_READ, pipe_ev_echoed);
+        if (e != 0)
+            pipe_ev_end(c, t, e);
+        return;
+    }
+    if (memcmp(s->msg, s->echo, a->bytes) != 0) {
+        uint32_t j = 0;
+        while (s->msg[j] == s->echo[j])
+            j++;
+        res->bad_offset = j;
+        pipe_ev_end(c, t, 0); /* rounds_ok says where: check() fails it */
+        return;
+    }
+    res->rounds_ok++;
+    if (++s->round < a->rounds)
+        pipe_ev_send(c, t);
+    else
+        pipe_ev_end(c, t, 0);
+}
+
+static void pipe_ev_room(struct ev_ctx *c, struct ev_req *req, int result)
+{
+    struct io_task *t = io_task_of(req);
+
+    if (result < 0)
+        pipe_ev_end(c, t, result);
+    else
+        pipe_ev_send(c, t);
+}
+
+/* Writes this round's message (at most PIPE_BUF: all or nothing), then
+ * waits for its echo. */
+static void pipe_ev_send(struct ev_ctx *c, struct io_task *t)
+{
+    struct pipe_ev *s = t->scratch;
+    const struct pipe_arg *a = t->arg;
+    int e;
+
+    pipe_message(s->msg, a->bytes, a->token, a->id, s->round);
+    ssize_t n = write(s->q, s->msg, a->bytes);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        pipe_ev_end(c, t, -errno);
+        return;
+    }
+    if (n < 0) {
+        e = io_task_wait(c, t, s->q, EV_WRITE, pipe_ev_room);
+    } else if ((uint32_t)n != a->bytes) {
+        e = -EIO; /* a pipe write of at most PIPE_BUF is never short */
+    } else {
+        s->have = 0;
+        e = io_task_wait(c, t, s->r, EV_READ, pipe_ev_echoed);
+    }
+    if (e != 0)
+        pipe_ev_end(c, t, e);
+}
+
+static void pipe_ev_claim(struct ev_ctx *c, struct ev_req *req, int result);
+
+/* Claims a free pair (as pipe_claim(), without sleeping): on success opens
+ * its response end, drains it and starts the round trips; with all pairs
+ * taken, looks again after PIPE_CLAIM_US. */
+static void pipe_ev_try(struct ev_ctx *c, struct io_task *t)
+{
+    struct pipe_ev *s = t->scratch;
+    const struct pipe_arg *a = t->arg;
+    unsigned char drain[PIPE_MAX_MSG];
+
+    for (uint32_t k = 0; k < a->slots; k++) {
+        uint32_t i = (a->id + k) % a->slots;
+        int q = pipe_open(a, 'q', i, O_WRONLY | O_NONBLOCK);
+
+        if (q < 0) {
+            pipe_ev_end(c, t, q);
+            return;
+        }
+        if (flock(q, LOCK_EX | LOCK_NB) != 0) {
+            close(q); /* EWOULDBLOCK: another piece owns it */
+            continue;
+        }
+        s->q = q;
+        s->slot = i;
+        s->r = pipe_open(a, 'r', i, O_RDONLY | O_NONBLOCK);
+        if (s->r < 0) {
+            int e = s->r;
+            s->r = -1;
+            pipe_ev_end(c, t, e);
+            return;
+        }
+        while (read(s->r, drain, sizeof(drain)) > 0)
+            ; /* what a failed owner left */
+        s->round = 0;
+        pipe_ev_send(c, t);
+        return;
+    }
+    if (exec_now_ns() >= s->claim_until) {
+        pipe_ev_end(c, t, -ETIMEDOUT);
+        return;
+    }
+    int e = io_task_timer(c, t, PIPE_CLAIM_US * 1000u, pipe_ev_claim);
+    if (e != 0)
+        pipe_ev_end(c, t, e);
+}
+
+static void pipe_ev_claim(struct ev_ctx *c, struct ev_req *req, int result)
+{
+    struct io_task *t = io_task_of(req);
+
+    if (result < 0)
+        pipe_ev_end(c, t, result);
+    else
+        pipe_ev_try(c, t);
+}
+
+static void pipe_ev_start(struct ev_ctx *c, struct io_task *t)
+{
+    struct pipe_ev *s = t->scratch;
+    const struct pipe_arg *a = t->arg;
+    struct pipe_res *res = t->res;
+
+    s->q = s->r = -1;
+    res->id = a->id;
+    if (a->bytes == 0 || a->bytes > PIPE_MAX_MSG || a->slots == 0) {
+        pipe_ev_end(c, t, -EINVAL);
+        return;
+    }
+    s->claim_until = exec_now_ns() + (uint64_t)IO_TIMEOUT_MS * 1000000u;
+    pipe_ev_try(c, t);
 }
 
 static int pipe_check(const void *state, const void *arg, const void *res, char *why, size_t whylen)

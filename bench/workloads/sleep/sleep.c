@@ -8,10 +8,13 @@
  *
  * Parameters: tasks:<1..10^6> (default 1000), us:<0..10^7> (default 1000).
  *
+ * Event-driven (stealing-async, the event loops): each task arms a timer of
+ * L and finishes when it fires; nothing blocks a thread meanwhile.
+ *
  * The known answer: each piece returns its own id and the time it measured
  * itself blocked, which must be at least L (an absolute deadline on
- * CLOCK_MONOTONIC cannot end early). run->tasks = N; each piece's
- * submit-to-done time goes to run->latency.
+ * CLOCK_MONOTONIC cannot end early; a timer cannot fire early either).
+ * run->tasks = N; each piece's submit-to-done time goes to run->latency.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -53,6 +56,30 @@ static int sleep_piece(const void *arg, size_t arg_len, void *res, size_t res_ca
     memcpy(res, &r, sizeof(r));
     *res_len = sizeof(r);
     return 0;
+}
+
+/* The event-driven form: a timer. */
+struct sleep_ev {
+    char unused;
+};
+
+static void sleep_ev_fired(struct ev_ctx *c, struct ev_req *r, int result)
+{
+    struct io_task *t = io_task_of(r);
+    const struct sleep_arg *a = t->arg;
+    struct sleep_res res = {.id = a->id, .blocked_ns = exec_now_ns() - t->t_start_ns};
+
+    memcpy(t->res, &res, sizeof(res));
+    io_task_finish(c, t, result == (int)EV_TIMER ? 0 : result < 0 ? result : -EPROTO);
+}
+
+static void sleep_ev_start(struct ev_ctx *c, struct io_task *t)
+{
+    const struct sleep_arg *a = t->arg;
+    int e = io_task_timer(c, t, a->ns, sleep_ev_fired);
+
+    if (e != 0)
+        io_task_finish(c, t, e);
 }
 
 static void sleep_fill(const void *state, size_t i, void *arg)

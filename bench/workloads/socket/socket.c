@@ -18,6 +18,10 @@
  * CLOCK_MONOTONIC deadline, so never early) wakes the thread to write what
  * is due. Pieces in forked workers just connect to the port.
  *
+ * Event-driven: the same client on a non-blocking socket, each step a wait
+ * for it to be writable (connect) or readable (a response), never a
+ * blocking call.
+ *
  * The known answer: each response names the piece and the request's
  * sequence number and carries a hash of the request's nonce; and no
  * response comes back sooner than delay_us after its request was sent.
@@ -317,6 +321,159 @@ static int sock_piece(const void *arg, size_t arg_len, void *res, size_t res_cap
     memcpy(res, &r, sizeof(r));
     *res_len = sizeof(r);
     return 0;
+}
+
+/* ---- the event-driven form: the same client, one wait per step ----------------------------- */
+
+struct sock_ev {
+    int fd;
+    uint32_t seq;
+    uint32_t sent, have; /* bytes of the request written, of the response read */
+    uint64_t t0;         /* when the request went out */
+    struct sock_msg q, p;
+};
+
+static void sock_ev_end(struct ev_ctx *c, struct io_task *t, int status)
+{
+    struct sock_ev *s = t->scratch;
+
+    if (s->fd >= 0)
+        close(s->fd);
+    s->fd = -1;
+    io_task_finish(c, t, status);
+}
+
+static void sock_ev_send(struct ev_ctx *c, struct io_task *t);
+
+static void sock_ev_readable(struct ev_ctx *c, struct ev_req *r, int result)
+{
+    struct io_task *t = io_task_of(r);
+    struct sock_ev *s = t->scratch;
+    const struct sock_arg *a = t->arg;
+    struct sock_res *res = t->res;
+
+    if (result < 0) {
+        sock_ev_end(c, t, result);
+        return;
+    }
+    ssize_t n = read(s->fd, (unsigned char *)&s->p + s->have, sizeof(s->p) - s->have);
+    if (n == 0) {
+        sock_ev_end(c, t, -ECONNRESET);
+        return;
+    }
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        sock_ev_end(c, t, -errno);
+        return;
+    }
+    if (n > 0)
+        s->have += (uint32_t)n;
+    if (s->have < sizeof(s->p)) {
+        int e = io_task_wait(c, t, s->fd, EV_READ, sock_ev_readable);
+        if (e != 0)
+            sock_ev_end(c, t, e);
+        return;
+    }
+    uint64_t rtt = exec_now_ns() - s->t0;
+    if (s->p.id != s->q.id || s->p.seq != s->q.seq ||
+        s->p.word != wl_mix64(s->q.word ^ SOCK_SALT)) {
+        sock_ev_end(c, t, 0); /* reqs_ok says how far it got: check() fails it */
+        return;
+    }
+    res->reqs_ok++;
+    if (rtt < res->min_rtt_ns)
+        res->min_rtt_ns = rtt;
+    if (++s->seq < a->reqs)
+        sock_ev_send(c, t);
+    else
+        sock_ev_end(c, t, 0);
+}
+
+static void sock_ev_writable(struct ev_ctx *c, struct ev_req *r, int result)
+{
+    struct io_task *t = io_task_of(r);
+
+    if (result < 0)
+        sock_ev_end(c, t, result);
+    else
+        sock_ev_send(c, t);
+}
+
+/* Writes (the rest of) the request, then waits for the response. */
+static void sock_ev_send(struct ev_ctx *c, struct io_task *t)
+{
+    struct sock_ev *s = t->scratch;
+    const struct sock_arg *a = t->arg;
+    int e;
+
+    if (s->sent == 0) {
+        s->q =
+            (struct sock_msg){a->id, s->seq, wl_mix64(a->token ^ ((uint64_t)a->id << 32) ^ s->seq)};
+        s->have = 0;
+        s->t0 = exec_now_ns();
+    }
+    ssize_t n = write(s->fd, (unsigned char *)&s->q + s->sent, sizeof(s->q) - s->sent);
+    if (n < 0 && errno != EAGAIN && errno != EINTR) {
+        sock_ev_end(c, t, -errno);
+        return;
+    }
+    if (n > 0)
+        s->sent += (uint32_t)n;
+    if (s->sent < sizeof(s->q)) {
+        e = io_task_wait(c, t, s->fd, EV_WRITE, sock_ev_writable);
+    } else {
+        s->sent = 0;
+        e = io_task_wait(c, t, s->fd, EV_READ, sock_ev_readable);
+    }
+    if (e != 0)
+        sock_ev_end(c, t, e);
+}
+
+static void sock_ev_connected(struct ev_ctx *c, struct ev_req *r, int result)
+{
+    struct io_task *t = io_task_of(r);
+    struct sock_ev *s = t->scratch;
+    int e = 0;
+    socklen_t len = sizeof(e);
+
+    if (result < 0)
+        e = result;
+    else if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &e, &len) != 0)
+        e = -errno;
+    else
+        e = -e;
+    if (e != 0)
+        sock_ev_end(c, t, e);
+    else
+        sock_ev_send(c, t);
+}
+
+static void sock_ev_start(struct ev_ctx *c, struct io_task *t)
+{
+    struct sock_ev *s = t->scratch;
+    const struct sock_arg *a = t->arg;
+    struct sock_res *res = t->res;
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(a->port)};
+    int one = 1;
+
+    res->id = a->id;
+    res->reqs_ok = 0;
+    res->min_rtt_ns = UINT64_MAX;
+    s->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (s->fd < 0) {
+        io_task_finish(c, t, -errno);
+        return;
+    }
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    setsockopt(s->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (connect(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
+        sock_ev_send(c, t);
+    } else if (errno != EINPROGRESS) {
+        sock_ev_end(c, t, -errno);
+    } else {
+        int e = io_task_wait(c, t, s->fd, EV_WRITE, sock_ev_connected);
+        if (e != 0)
+            sock_ev_end(c, t, e);
+    }
 }
 
 static int sock_check(const void *state, const void *arg, const void *res, char *why, size_t whylen)
