@@ -5,8 +5,9 @@
  * Theory
  * ------
  * A worker about to block publishes its private tasks (so nothing waits
- * behind the block) and hands its permit to run to a spare: an idle spare
- * thread, or a new one in a free spare slot. A spare is a worker like any
+ * behind the block) and, unless another worker is idle (then the pool
+ * still has a thread free to run whatever comes), hands its permit to run
+ * to a spare: an idle spare thread, or a new one in a free spare slot. A spare is a worker like any
  * other, in a slot of its own after the pool's workers: its own deque and
  * root queue, a victim and a thief. When fn returns, the blocked worker
  * goes on at once (its frames are on its stack) and overdraws the permits
@@ -55,6 +56,8 @@
  *  [M6] release decrement of spares_live by an exiting spare; pairs with
  *       [M7]: its last accesses to the pool happen before the free
  *  [M7] acquire load of spares_live in ws__spares_stop
+ *  [M8] relaxed loads of searching and the sleeper count: a hint (see
+ *       ws__some_worker_idle)
  */
 #include <errno.h>
 #include <limits.h>
@@ -331,6 +334,16 @@ void ws__spares_stop(struct ws_pool *p)
 /* ------------------------------------------------------------------ */
 /* ws_blocking                                                        */
 
+/* Is a worker other than the caller looking for work or asleep? A hint
+ * ([M8] relaxed loads): a worker that goes idle just after is one the pool
+ * did not need; one that stops being idle just after found work, and the
+ * next blocking call compensates. */
+static bool ws__some_worker_idle(struct ws_pool *p)
+{
+    return atomic_load_explicit(&p->searching, memory_order_relaxed) != 0 ||
+           atomic_load_explicit(&p->sleepers.count, memory_order_relaxed) != 0;
+}
+
 int ws_blocking(ws_worker *w, ws_fn fn, void *arg)
 {
     if (fn == NULL)
@@ -347,9 +360,14 @@ int ws_blocking(ws_worker *w, ws_fn fn, void *arg)
     bool handed = false;
     if (outer) {
         ws__stat_add(&w->stats.blocking, 1);
-        handed = p->nslots > p->nworkers && ws__spare_activate(p);
-        if (!handed)
-            ws__stat_add(&w->stats.uncompensated, 1);
+        /* Another worker idle (searching, or asleep and so woken by new
+         * work): the pool keeps its parallelism without a spare, and a
+         * call that does not block costs no wake-up. Otherwise a spare. */
+        if (!ws__some_worker_idle(p)) {
+            handed = p->nslots > p->nworkers && ws__spare_activate(p);
+            if (!handed)
+                ws__stat_add(&w->stats.uncompensated, 1);
+        }
     }
     fn(w, arg);
     if (--w->blocking_depth == 0 && handed) {

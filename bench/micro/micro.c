@@ -12,6 +12,16 @@
  *       one worker runs a task while the other has gone to sleep; the task
  *       spawns a child: time from the spawn to the child starting on the
  *       woken thief.
+ *   blocking_cost/stealing/fn:nop/workers:2 (and .../fn:direct/...)
+ *       a task calls ws_blocking() on a function that returns at once, in
+ *       a loop: the cost per call of a ws_blocking that does not block
+ *       (publishing, handing the permit to a spare and taking it back),
+ *       beside the same loop calling the function directly.
+ *   io_latency/stealing-async/from:spinning/workers:2 (and from:sleeping)
+ *       a wait armed on a pipe's read end; an outside thread writes a
+ *       byte: time from the write to the continuation starting, with the
+ *       pool still spinning after the previous event, or asleep (one worker
+ *       blocked in epoll_wait, the other on its event count).
  *
  * Each iteration also checks that the event happened as described (the
  * child ran on the other worker); an iteration where the owner had to take
@@ -19,10 +29,12 @@
  * would be wrong, so it is retried instead (at most MICRO_RETRIES times).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <wsched.h>
 
@@ -182,6 +194,137 @@ static void bm_wake_submit(bench_state *s, void *user)
     ws_pool_destroy(pool);
 }
 
+/* ---- ws_blocking that does not block ---------------------------------- */
+
+static void nop_fn(ws_worker *w, void *arg)
+{
+    (void)w;
+    /* relaxed: a tally that keeps the calls from being optimized away. */
+    atomic_fetch_add_explicit((_Atomic uint64_t *)arg, 1, memory_order_relaxed);
+}
+
+struct blocking_loop {
+    int through_blocking;
+    uint64_t calls;
+    uint64_t ns;
+    _Atomic uint64_t count;
+};
+
+static void blocking_loop_root(ws_worker *w, void *arg)
+{
+    struct blocking_loop *b = arg;
+    uint64_t t0 = now_ns();
+    for (uint64_t i = 0; i < b->calls; i++) {
+        if (b->through_blocking)
+            ws_blocking(w, nop_fn, &b->count);
+        else
+            nop_fn(w, &b->count);
+    }
+    b->ns = now_ns() - t0;
+}
+
+static void bm_blocking(bench_state *s, int through_blocking)
+{
+    ws_pool *pool = micro_pool(s);
+    if (pool == NULL)
+        return;
+    while (bench_keep_running(s)) {
+        struct blocking_loop b = {.through_blocking = through_blocking, .calls = 1000};
+        atomic_init(&b.count, 0);
+        ws_run(pool, blocking_loop_root, &b);
+        /* One iteration is one call: the loop's time over its calls. */
+        bench_set_iteration_time(s, (double)b.ns * 1e-9 / (double)b.calls);
+    }
+    ws_pool_destroy(pool);
+}
+
+static void bm_blocking_nop(bench_state *s, void *user)
+{
+    (void)user;
+    bm_blocking(s, 1);
+}
+
+static void bm_blocking_direct(bench_state *s, void *user)
+{
+    (void)user;
+    bm_blocking(s, 0);
+}
+
+/* ---- readiness to continuation ------------------------------------------ */
+
+struct io_probe {
+    ws_io io;
+    int fd;
+    _Atomic uint64_t t_start;
+};
+
+static void io_probe_run(ws_worker *w, ws_io *req, int revents)
+{
+    struct io_probe *p = WS_CONTAINER_OF(req, struct io_probe, io);
+    char c;
+    (void)w;
+    uint64_t t = now_ns();
+    if (revents > 0 && read(p->fd, &c, 1) != 1)
+        t = 1; /* an impossible time: the iteration fails below */
+    /* release: pairs with the acquire in bm_io_latency(). */
+    atomic_store_explicit(&p->t_start, revents > 0 ? t : 1, memory_order_release);
+}
+
+static void bm_io_latency(bench_state *s, int sleeping)
+{
+    ws_pool *pool = micro_pool(s);
+    int fds[2];
+    if (pool == NULL)
+        return;
+    if (pipe2(fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+        bench_skip_with_error(s, strerror(errno));
+        ws_pool_destroy(pool);
+        return;
+    }
+    while (bench_keep_running(s)) {
+        struct io_probe p = {.fd = fds[0]};
+        atomic_init(&p.t_start, 0);
+        int err = ws_io_wait_on(pool, &p.io, fds[0], WS_IO_READ, io_probe_run);
+        if (err != 0) {
+            bench_skip_with_error(s, ws_strerror(err));
+            break;
+        }
+        /* Spinning: the wait was just armed and the workers are looking for
+         * work; sleeping: long enough for all of them to give up. */
+        sleep_ns(sleeping ? MICRO_ASLEEP_NS : 20000u);
+        char c = 1;
+        uint64_t t0 = now_ns();
+        if (write(fds[1], &c, 1) != 1) {
+            bench_skip_with_error(s, strerror(errno));
+            break;
+        }
+        uint64_t t;
+        /* acquire: pairs with the release in io_probe_run(). */
+        while ((t = atomic_load_explicit(&p.t_start, memory_order_acquire)) == 0)
+            ;
+        if (t == 1) {
+            bench_skip_with_error(s, "the wait failed or read nothing");
+            break;
+        }
+        bench_set_iteration_time(s, (double)(t - t0) * 1e-9);
+    }
+    ws_pool_destroy(pool);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static void bm_io_spinning(bench_state *s, void *user)
+{
+    (void)user;
+    bm_io_latency(s, 0);
+}
+
+static void bm_io_sleeping(bench_state *s, void *user)
+{
+    (void)user;
+    bm_io_latency(s, 1);
+}
+
 static const struct bench_def micro_table[] = {
     {.name = "steal_latency/stealing/workers:2", .fn = bm_steal_latency, .use_manual_time = 1},
     {.name = "wake_latency/stealing/from:submit/workers:2",
@@ -190,6 +333,22 @@ static const struct bench_def micro_table[] = {
      .iterations = 50},
     {.name = "wake_latency/stealing/from:spawn/workers:2",
      .fn = bm_wake_spawn,
+     .use_manual_time = 1,
+     .iterations = 50},
+    {.name = "blocking_cost/stealing/fn:nop/workers:2",
+     .fn = bm_blocking_nop,
+     .use_manual_time = 1,
+     .iterations = 200},
+    {.name = "blocking_cost/stealing/fn:direct/workers:2",
+     .fn = bm_blocking_direct,
+     .use_manual_time = 1,
+     .iterations = 200},
+    {.name = "io_latency/stealing-async/from:spinning/workers:2",
+     .fn = bm_io_spinning,
+     .use_manual_time = 1,
+     .iterations = 500},
+    {.name = "io_latency/stealing-async/from:sleeping/workers:2",
+     .fn = bm_io_sleeping,
      .use_manual_time = 1,
      .iterations = 50},
 };

@@ -13,8 +13,11 @@
  *    a fork-join fib inside and around it, on 2 workers: every task once
  *    (a bitmap), every fib right; the spare count never exceeds
  *    max_blocking.
- *  - Spares exhausted: max_blocking 1, and two tasks that block until both
- *    are blocking: one is uncompensated (counted), and both finish.
+ *  - Spares exhausted: one worker, max_blocking 1, and two tasks that
+ *    block until both are blocking: the second is uncompensated (counted),
+ *    and both finish.
+ *  - A blocking call while another worker is idle needs no spare (that
+ *    worker stands by): none is started, none is counted missing.
  *  - A spare that cannot start (a child process under RLIMIT_NPROC, as an
  *    unprivileged user, since root ignores the limit): fn runs anyway and
  *    is counted uncompensated.
@@ -285,11 +288,30 @@ static void both_fn(ws_worker *w, void *arg)
     CHECK_EQ(ws_blocking(w, until_both, arg), 0);
 }
 
+static void test_idle_other(void)
+{
+    /* Two workers, one blocking call while the other is idle. */
+    ws_pool *p = pool_with(2, 0, 0);
+    struct both b;
+    atomic_init(&b.blocking, 1); /* one is enough to pass until_both() */
+    api_sleep_ms(50);            /* both workers go idle */
+    CHECK_EQ(ws_run(p, both_fn, &b), 0);
+    struct ws_worker_stats t = blocking_stats(p);
+    struct ws_pool_info info;
+    ws_pool_info(p, &info);
+    CHECK_EQU(t.blocking, 1);
+    CHECK_EQU(t.uncompensated, 0);
+    CHECK_EQ(info.spares, 0);
+    CHECK_EQ(ws_pool_destroy(p), 0);
+    printf("a blocking call with another worker idle started no spare\n");
+}
+
 static void test_exhausted(void)
 {
-    /* Two workers, one spare: the first blocker gets the spare, the second
-     * none; both must still finish (the second runs on its core). */
-    ws_pool *p = pool_with(2, 1, 0);
+    /* One worker, one spare: the first blocker gets the spare (no other
+     * worker is idle), which runs the second; that one finds no spare left
+     * and blocks on its core, counted. Both must still finish. */
+    ws_pool *p = pool_with(1, 1, 0);
     struct both b;
     atomic_init(&b.blocking, 0);
     ws_job *j1, *j2;
@@ -493,6 +515,7 @@ int main(int argc, char **argv)
     test_standin();
     test_nested();
     test_exhausted();
+    test_idle_other();
     test_many();
     test_retire();
     test_destroy_in_flight();
