@@ -22,10 +22,15 @@ int main(int argc, char **argv)
 {
     char *end = NULL;
     if (argc == 2 && strcmp(argv[1], "--list") == 0) {
-        for (size_t i = 0; exec_all[i] != NULL; i++)
-            if (!(exec_all[i]->flags & EXEC_VARIANT) &&
-                workload_variant(&workload_fib, exec_all[i]))
+        /* One executor per family: stealing-async runs stealing's fib. */
+        for (size_t i = 0; exec_all[i] != NULL; i++) {
+            const struct wl_variant *v = workload_variant(&workload_fib, exec_all[i]);
+            int seen = 0;
+            for (size_t k = 0; k < i && v != NULL; k++)
+                seen |= workload_variant(&workload_fib, exec_all[k]) == v;
+            if (!(exec_all[i]->flags & EXEC_VARIANT) && v != NULL && !seen)
                 printf("%s\n", exec_all[i]->name);
+        }
         return 0;
     }
     unsigned long n = argc == 3 ? strtoul(argv[2], &end, 10) : 0;
