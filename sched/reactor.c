@@ -498,7 +498,7 @@ int ws__reactor_cancel_all(struct ws_pool *p)
  * and what it made ready, then the expired timers. epoll_pwait2 takes the
  * time-out in nanoseconds; where the kernel lacks it, epoll_wait rounds it
  * up to milliseconds. */
-static void ws__reactor_run(struct ws_pool *p, const struct timespec *timeout)
+static void ws__reactor_run(struct ws_pool *p, const struct timespec *timeout, bool blocked)
 {
     struct ws__reactor *r = &p->reactor;
     struct epoll_event ev[WS__POLL_BATCH];
@@ -517,6 +517,11 @@ static void ws__reactor_run(struct ws_pool *p, const struct timespec *timeout)
                      : (int)(timeout->tv_sec * 1000 + (timeout->tv_nsec + 999999) / 1000000);
         n = epoll_wait(ep, ev, WS__POLL_BATCH, ms);
     }
+    /* The blocked poller is awake now: a waker that picks it from the
+     * sleeper set while it posts what it found need not write the eventfd
+     * (it would only wake it once more, for nothing). [Y3] */
+    if (blocked)
+        atomic_store_explicit(&p->reactor.blocked, -1, memory_order_seq_cst);
     ws_task *done = NULL;
     pthread_mutex_lock(&r->lock);
     for (int i = 0; i < n; i++) {
@@ -552,7 +557,7 @@ void ws__reactor_poll(struct ws_worker *w)
                                                  memory_order_relaxed))
         return;
     struct timespec zero_ts = {0, 0};
-    ws__reactor_run(w->pool, &zero_ts);
+    ws__reactor_run(w->pool, &zero_ts, false);
     atomic_store_explicit(&r->polling, 0, memory_order_release); /* [Y2] */
 }
 
@@ -570,8 +575,10 @@ bool ws__reactor_claim_block(struct ws_worker *w)
 
 void ws__reactor_unclaim_block(struct ws_worker *w)
 {
-    /* [Y3] */
-    atomic_store_explicit(&w->pool->reactor.blocked, -1, memory_order_seq_cst);
+    int32_t me = (int32_t)w->id;
+    /* [Y3]; a CAS, since another worker may hold the role by now. */
+    atomic_compare_exchange_strong_explicit(&w->pool->reactor.blocked, &me, -1,
+                                            memory_order_seq_cst, memory_order_relaxed);
 }
 
 void ws__reactor_block(struct ws_worker *w)
@@ -589,7 +596,7 @@ void ws__reactor_block(struct ws_worker *w)
         ts.tv_nsec = (long)(left % 1000000000u);
         timeout = &ts;
     }
-    ws__reactor_run(p, timeout);
+    ws__reactor_run(p, timeout, true);
     pthread_mutex_lock(&r->lock);
     r->blocked_deadline = UINT64_MAX;
     pthread_mutex_unlock(&r->lock);

@@ -49,7 +49,8 @@ void ws__reactor_poll(struct ws_worker *w);
 /* Sleeping in epoll_wait instead of on the event count (ws__park): claim
  * the role before announcing the sleep (true if waits are armed and no
  * other worker has it); block until an event, the nearest timer or a
- * wake-up; give the role back. */
+ * wake-up (the role ends as the wait returns); give the role back (a no-op
+ * if it ended already). */
 bool ws__reactor_claim_block(struct ws_worker *w);
 void ws__reactor_block(struct ws_worker *w);
 void ws__reactor_unclaim_block(struct ws_worker *w);
