@@ -67,6 +67,14 @@ static const struct suite_line suite_sched[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
+/* The large trees (issue 11): 10^8 nodes each; T3L is 17,844 levels deep,
+ * which a fork-join walk survives only on threads with the stack for it. */
+static const struct suite_line suite_large[] = {
+    {"uts", "tree:T1L", "serial,stealing,openmp,tbb", W_ONE_TWO, NULL},
+    {"uts", "tree:T3L", "serial,stealing,openmp,tbb", W_ONE_TWO, NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
 #define MAX_BMS 1024
 
 static struct bm g_bms[MAX_BMS];
@@ -176,6 +184,8 @@ int suite_build(const struct options *o)
     const struct suite_line *lines = suite_default;
     if (strcmp(o->suite, "sched") == 0)
         lines = suite_sched;
+    else if (strcmp(o->suite, "large") == 0)
+        lines = suite_large;
     if (o->quick) {
         /* Every executor x workload pair, small, once. */
         for (size_t i = 0; workload_all[i] != NULL; i++) {

@@ -42,7 +42,8 @@ static void usage(FILE *f)
         f,
         "usage: wsbench [options] [gbench flags]\n"
         "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
-        "  --suite NAME         default (the README's), sched (libwsched's targets), micro\n"
+        "  --suite NAME         default (the README's), sched (libwsched's targets), micro,\n"
+        "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep)\n"
         "  --executors A,B      only these (%s;\n"
         "                       variants run only when named: %s)\n"
         "  --workloads A,B      only these (%s)\n"
@@ -147,7 +148,7 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     if (strcmp(o->suite, "default") != 0 && strcmp(o->suite, "sched") != 0 &&
-        strcmp(o->suite, "micro") != 0) {
+        strcmp(o->suite, "micro") != 0 && strcmp(o->suite, "large") != 0) {
         fprintf(stderr, "wsbench: unknown suite '%s'\n", o->suite);
         return -1;
     }

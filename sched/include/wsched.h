@@ -294,6 +294,14 @@ WS_API int ws_blocking(ws_worker *w, ws_fn fn, void *arg);
 WS_API ws_worker *ws_worker_self(void);
 /* The worker's index in [0, ws_pool_workers()). */
 WS_API unsigned ws_worker_id(const ws_worker *w);
+/*
+ * Bytes left on the calling worker's stack below the caller's frame: how
+ * much deeper a recursion may go (its frames, and what a wait runs on top
+ * while it helps, share the stack; see ws_config.stack_size). w must be the
+ * calling thread's own worker (ws_worker_self()). 0 if w is NULL, SIZE_MAX
+ * if the stack's bounds are unknown. Cheap: a subtraction.
+ */
+WS_API size_t ws_worker_stack_left(const ws_worker *w);
 WS_API ws_pool *ws_worker_pool(const ws_worker *w);
 
 /* ------------------------------------------------------------------ */
