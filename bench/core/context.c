@@ -17,6 +17,7 @@
 #include <hwloc.h>
 
 #include "core/core.h"
+#include "workloads/grain/grain.h"
 
 #ifndef WSBENCH_BUILD_FLAGS
 #define WSBENCH_BUILD_FLAGS "unknown"
@@ -141,6 +142,9 @@ int context_write(const char *dir, int argc, char **argv)
     context_registry_names(workloads, sizeof(workloads), -1);
     fprintf(f, "executors: %s%s%s\nworkloads: %s\n", execs, variants[0] ? " " : "", variants,
             workloads);
+    /* Measured now, once, so that every grain task of the run does the same iterations. */
+    fprintf(f, "grain_kernel: %.4f iterations/ns (one LCG step each; calibrated at start)\n",
+            grain_calibration());
     fclose(f);
     snprintf(path, sizeof(path), "%s/command.txt", dir);
     f = fopen(path, "w");

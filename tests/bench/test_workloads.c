@@ -31,8 +31,8 @@
 
 extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool, exec_stealing,
     exec_stealing_async;
-extern const struct workload workload_matmul, workload_sort, workload_sleep, workload_pipe,
-    workload_socket, workload_file, workload_mixed;
+extern const struct workload workload_grain, workload_matmul, workload_sort, workload_sleep,
+    workload_pipe, workload_socket, workload_file, workload_mixed;
 
 static int quick;
 static char tmpdir[256]; /* this test's $TMPDIR */
@@ -151,10 +151,21 @@ static void test_case(const struct wcase *c)
         .flat_per_worker = (per_worker_)                                                           \
     }
 
+/* A cut tree's pieces: 16 per worker, at most one per leaf (t_ and tq_). */
+#define GRAIN_TREE(p_, pq_, t_, tq_)                                                               \
+    {                                                                                              \
+        .w = &workload_grain, .params = (p_), .params_quick = (pq_), .tasks = (t_),                \
+        .tasks_quick = (tq_), .flat_per_worker = 16, .n_cap = (t_), .n_quick_cap = (tq_)           \
+    }
+
 static const struct wcase cases[] = {
     /* 200 = 6 x 32 + 8: edge blocks. 7 x 7 blocks; quick: 48 / 16 = 3 x 3. */
     CASE(workload_matmul, "n:200/block:32", "n:48/block:16", 49, 9),
     CASE(workload_matmul, "n:64", "n:20/block:64", 1, 1),
+    /* tasks: the kernels; a tree cut for a flat model: 16 pieces per worker at most. */
+    CASE(workload_grain, "ns:200/tasks:1000", "ns:200/tasks:100", 1000, 100),
+    GRAIN_TREE("ns:2000/tasks:300/shape:tree", "ns:500/tasks:37/shape:tree", 300, 37),
+    GRAIN_TREE("ns:30/tasks:1/shape:tree", "ns:30/tasks:1/shape:tree", 1, 1),
     SORT("n:200000/cutoff:4096", "n:5000/cutoff:512", 4),
     SORT("n:100000/cutoff:1000/distinct:50/per_worker:3",
          "n:3000/cutoff:100/distinct:7/per_worker:3", 3),
@@ -201,6 +212,9 @@ static void test_bad_params(void)
         const char *says; /* the message mentions it */
     } bad[] = {
         {&workload_matmul, "n:0", "n"},
+        {&workload_grain, "ns:10", "ns"},
+        {&workload_grain, "ns:100/shape:ring", "shape"},
+        {&workload_grain, "tasks:0", "tasks"},
         {&workload_matmul, "n:5000", "n"},
         {&workload_matmul, "n:4096/block:2", "blocks"},
         {&workload_matmul, "size:10", "size"},
