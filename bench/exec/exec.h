@@ -63,6 +63,8 @@ enum exec_flag {
     EXEC_PROCESSES = 1u << 1,   /* pieces run in other processes (inputs reach them by fork) */
     EXEC_BLOCKING_OK = 1u << 2, /* sized for waits, not cores: IO workloads sweep many workers */
     EXEC_VARIANT = 1u << 3,     /* a variant of another model: runs only when named, not in "all" */
+    EXEC_FIXED_SIZE = 1u << 4,  /* its size ignores exec_config.workers (one event loop): the
+                                   suite runs it at workers:1 only, a sweep would repeat it */
 };
 
 struct exec_ops {
