@@ -60,6 +60,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -157,14 +158,38 @@ static void *el_loop_main(void *arg)
     return NULL;
 }
 
+/*
+ * After a failed uv_loop_init(): libuv before 1.51 leaks the loop's epoll
+ * descriptor when the init fails after making it (libuv issue #4755: its
+ * signal pipe or eventfd find the descriptor table full), and
+ * uv_backend_fd() still names it. Closed here if it is an epoll instance;
+ * 0 is what the init's memset left when it failed before making one.
+ */
+static void el_loop_init_failed(const uv_loop_t *uv)
+{
+    char path[40], link[64];
+    int fd = uv_backend_fd(uv);
+    ssize_t n;
+
+    if (uv_version() >= 0x013300 || fd <= 0)
+        return;
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+    n = readlink(path, link, sizeof(link) - 1);
+    if (n > 0 && (size_t)n == strlen("anon_inode:[eventpoll]") &&
+        memcmp(link, "anon_inode:[eventpoll]", (size_t)n) == 0)
+        close(fd);
+}
+
 static int el_loop_init(struct exec *x, struct el_loop *l, unsigned index)
 {
     int e;
 
     l->x = x;
     l->index = index;
-    if ((e = uv_loop_init(&l->uv)) != 0)
+    if ((e = uv_loop_init(&l->uv)) != 0) {
+        el_loop_init_failed(&l->uv);
         return e; /* libuv's errors are negative errno on Unix */
+    }
     l->uv.data = l;
     if ((e = uv_async_init(&l->uv, &l->wake, el_wake)) != 0) {
         (void)uv_loop_close(&l->uv); /* nothing of ours in it yet: 0 */
