@@ -109,8 +109,10 @@ struct exec_ops {
     /*
      * NULL, or the model's event-driven side (exec/events.h): a workload
      * with an event-driven form (workload.run_events) runs that on it
-     * instead of blocking pieces. The suite runs such a model only on those
-     * workloads (elsewhere it would repeat its family's base model).
+     * instead of blocking pieces. A model whose family also has a base
+     * model without events (stealing-async) runs in the suite only on those
+     * workloads: elsewhere it would repeat that model. The event loops have
+     * no family and run everywhere (CPU workloads in turn on their loops).
      */
     const struct ev_ops *events;
 };
