@@ -55,6 +55,12 @@
  * (negative errno) after undoing all it did; map() and ev run() called from
  * one of the executor's own loop threads would wait for themselves, and
  * return -EDEADLK instead (map() gives every piece that status).
+ *
+ * Lifetimes: destroy() closes every handle of each loop (uv_walk), runs the
+ * closes to completion, uv_loop_close()s it (four descriptors: epoll, a
+ * signal pipe, an eventfd) and joins its thread. libuv's pool threads, and
+ * the pipe libuv makes at its first loop for signals, belong to the process
+ * and stay until it exits.
  */
 #include "exec/eventloop.h"
 
