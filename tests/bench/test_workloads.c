@@ -3,10 +3,13 @@
  * sleep, pipe, socket, file, mixed): each, prepared with small parameters,
  * gives its known answer and the right task count on its serial twin, on
  * the serial executor (fork-join for the CPU workloads), on the threadpool
- * with 2 and 8 threads, on the procpool with 2 processes, and on stealing
+ * with 2 and 8 threads, on the procpool with 2 processes, on stealing
  * (its blocking calls through ws_blocking, mixed fork-join) and
- * stealing-async (the IO workloads event-driven) with 2 workers, and records
- * one latency per task where it promises to; bad parameters are -EINVAL with a
+ * stealing-async (the IO workloads event-driven) with 2 workers, and on the
+ * event loops: eventloop and eventloop-cores with 2 loops (the IO workloads
+ * event-driven on libuv, the CPU ones in turn on the loops) and
+ * eventloop-offload (every piece on libuv's pool), and records one latency
+ * per task where it promises to; bad parameters are -EINVAL with a
  * message naming the workload; prepare/release cycles leave no descriptor,
  * thread or temporary file behind. A file changed behind the file
  * workload's back fails its runs, naming workload and executor; a process
@@ -30,7 +33,8 @@
 #include "workloads/workload.h"
 
 extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool, exec_stealing,
-    exec_stealing_async;
+    exec_stealing_async, exec_eventloop, exec_eventloop_cores, exec_eventloop_offload;
+unsigned exec_eventloop_pool_threads(void); /* exec/eventloop.h, which needs <uv.h> */
 extern const struct workload workload_grain, workload_matmul, workload_sort, workload_sleep,
     workload_pipe, workload_socket, workload_file, workload_mixed;
 
@@ -132,6 +136,9 @@ static void test_case(const struct wcase *c)
     run_on(c, state, &exec_procpool, 2); /* forked after prepare(): it inherits the inputs */
     run_on(c, state, &exec_stealing, 2);
     run_on(c, state, &exec_stealing_async, 2);
+    run_on(c, state, &exec_eventloop, 1);
+    run_on(c, state, &exec_eventloop_cores, 2);
+    run_on(c, state, &exec_eventloop_offload, exec_eventloop_pool_threads());
     c->w->release(state);
     CHECK_EQU(count_fds(), fds);
     CHECK_EQU(count_threads_settled(threads), threads);
@@ -352,6 +359,7 @@ static void test_file_changed(void)
     expect_failure(w, state, NULL, 1, "/f1: 4096 bytes with checksum");
     expect_failure(w, state, &exec_threadpool, 2, "/f1: 4096 bytes with checksum");
     expect_failure(w, state, &exec_procpool, 2, "/f1: 4096 bytes with checksum");
+    expect_failure(w, state, &exec_eventloop, 1, "/f1: 4096 bytes with checksum");
     /* A file that is gone: the piece's own error. */
     REQUIRE(unlink(path) == 0);
     expect_failure(w, state, &exec_threadpool, 2, "No such file");
@@ -384,6 +392,20 @@ static void *warm_up(void *arg)
     return arg;
 }
 
+static void warm_up_libuv(void)
+{
+    static _Atomic uint32_t runs[1];
+    struct exec *x = texec_make(&exec_eventloop_offload, exec_eventloop_pool_threads());
+    struct tbatch b;
+
+    tpiece_runs = runs;
+    tbatch_init(&b, 1, 64);
+    texec_map_ok(&exec_eventloop_offload, x, &b);
+    tbatch_free(&b);
+    tpiece_runs = NULL;
+    exec_eventloop_offload.destroy(x);
+}
+
 int main(int argc, char **argv)
 {
     struct wcase all[sizeof(cases) / sizeof(cases[0])];
@@ -404,6 +426,8 @@ int main(int argc, char **argv)
     /* A first thread, so that a sanitizer's helper thread is there before any baseline. */
     REQUIRE(pthread_create(&t, NULL, warm_up, NULL) == 0);
     pthread_join(t, NULL);
+    /* And libuv's thread pool and signal pipe, which last as long as the process. */
+    warm_up_libuv();
 
     memcpy(all, cases, sizeof(cases));
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -134,7 +134,7 @@ expect_text "$WORK/results/context.txt" "wall_seconds: "
 expect_text "$WORK/results/context.txt" "grain_kernel: "
 # The library versions, each with a number (they were once built before
 # find_package() had set them: "oneTBB , OpenMP  (gcc ...)").
-for lib in hwloc ck benchmark oneTBB OpenMP gcc; do
+for lib in hwloc ck benchmark oneTBB OpenMP gcc libuv; do
     checks=$((checks + 1))
     grep -Eq "^versions: .*\(?$lib [0-9]+\.[0-9]" "$WORK/results/context.txt" ||
         fail "context.txt's versions line names no $lib version"
