@@ -7,6 +7,7 @@ packages=(
   build-essential cmake pkg-config   # compilers (gcc's sanitizers and libgomp come with gcc)
   libck-dev libhwloc-dev hwloc        # Concurrency Kit; hwloc and its lstopo
   libbenchmark-dev libtbb-dev         # Google Benchmark; oneTBB (a peer executor)
+  libuv1-dev libhttp-parser-dev       # wsserve's event loops; its HTTP request parser
   gnuplot-nox                         # charts
   valgrind                            # callgrind: instruction counts per spawn
   spin                                # model checker: sched/shutdown.pml
