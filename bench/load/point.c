@@ -226,6 +226,8 @@ static void server_stop(struct child *srv, const struct server_spec *s, const st
         {"ok", offsetof(struct srow, srv_ok)},
         {"bad", offsetof(struct srow, srv_bad)},
         {"lost", offsetof(struct srow, srv_lost)},
+        {"died", offsetof(struct srow, srv_died)},
+        {"fds", offsetof(struct srow, srv_fds)},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (kv_int(line, keys[i].key, (int64_t *)((char *)r + keys[i].off)) != 0) {
@@ -250,8 +252,8 @@ void point_run(const struct tools *t, const struct server_spec *s, const struct 
     if (server_ready(&srv, r, &a.port) != 0)
         goto out;
     struct tree_sample idle;
-    if (tree_sample(srv.pid, &idle) == 0)
-        r->pss_idle_kb = idle.pss_kb;
+    if (tree_sample(srv.pid, &idle) == 0) /* also the first sample of the peak */
+        r->pss_idle_kb = r->pss_kb = idle.pss_kb;
 
     client_cmd(t, &a, &cc);
     cmd_text(&cc, cmdline, cmdcap);
@@ -293,6 +295,15 @@ void point_run(const struct tools *t, const struct server_spec *s, const struct 
     }
     server_stop(&srv, s, &a, r);
     count_check(&a, r);
+    /* Connections the server never served: never accepted (prefork's
+     * processes each take one at a time, the rest wait in the kernel), or
+     * refused (a thread pool's queue at the stop, --max-conns, a thread that
+     * could not start). wrk opens one more, with no request, to check the
+     * address first; wsopen's reconnects would only hide some. */
+    if (r->srv_connections >= 0 && r->srv_refused >= 0) {
+        int64_t served = r->srv_connections - r->srv_refused - (a.kind == CLIENT_WRK);
+        r->unserved = served < (int64_t)a.connections ? (int64_t)a.connections - served : 0;
+    }
     if (isfinite(r->pss_kb) && isfinite(r->pss_idle_kb))
         r->pss_per_conn_kb = (r->pss_kb - r->pss_idle_kb) / a.connections;
 out:

@@ -62,6 +62,9 @@
     X(srv_ok, I)                                                                                   \
     X(srv_bad, I)                                                                                  \
     X(srv_lost, I)                                                                                 \
+    X(srv_died, I)        /* prefork processes that died (and were replaced) */                    \
+    X(srv_fds, I)         /* descriptors the server left open (0: none leaked) */                  \
+    X(unserved, I)        /* connections never served: not accepted, or refused (point.c) */       \
     X(count_check, S)     /* exact, window:K, or mismatch:... (see point.c) */                     \
     X(pss_idle_kb, N)     /* Pss of the server's processes, ready and idle */                      \
     X(pss_kb, N)          /* their highest Pss sampled during the run */                           \
@@ -84,7 +87,7 @@ struct srow {
     int64_t sent, answered, non2xx, err_connect, err_read, err_write, err_timeout, err_other,
         unsent;
     int64_t srv_workers, srv_connections, srv_refused, srv_requests, srv_answered, srv_ok, srv_bad,
-        srv_lost;
+        srv_lost, srv_died, srv_fds, unserved;
     char count_check[256];
     double pss_idle_kb, pss_kb, pss_per_conn_kb;
     int64_t srv_procs, srv_threads;

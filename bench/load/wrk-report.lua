@@ -20,6 +20,8 @@
 -- returns the same pre-formatted request every time and counts it, so that
 -- sent is the number of requests wrk began writing (without it, sent=-1):
 -- the server's count of parsed requests can then be checked against it.
+-- (wrk also opens one connection of its own before the run, to check the
+-- address: the server counts C + 1 connections, one of them with no request.)
 -- A request() makes wrk call into Lua once per request (bench/load/README.md
 -- says what that costs).
 
@@ -27,6 +29,9 @@ local threads = {}
 
 function setup(thread)
     table.insert(threads, thread)
+    -- Before any connection, wrk calls the first thread's request() once to
+    -- check that it parses (script_verify_request): that call is not a send.
+    thread:set("verifying", #threads == 1)
 end
 
 function init(args)
@@ -37,7 +42,11 @@ function init(args)
             counting = true
             local req = wrk.format()
             request = function()
-                sent = sent + 1
+                if verifying then
+                    verifying = false
+                else
+                    sent = sent + 1
+                end
                 return req
             end
         end

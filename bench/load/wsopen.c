@@ -72,6 +72,7 @@
 #include <http_parser.h>
 
 #include "core/hist.h"
+#include "load/numarg.h"
 
 #define MAX_CONNECTIONS 200000
 #define MAX_THREADS     64
@@ -108,33 +109,6 @@ static void usage(FILE *f)
                "  --threads T          client threads, connections split among them (default 1)\n"
                "  Prints a summary and one 'wsopen: key=value ...' line. Exit status 0: run made;\n"
                "  1: it could not be made, or nothing was answered; 2: bad arguments.\n");
-}
-
-/* A decimal number in [lo, hi]; 0 or -1. */
-static int parse_double(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-        return -1;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end != '\0' || errno != 0 || !isfinite(v) || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
-{
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    unsigned long long v = strtoull(s, &end, 10);
-    if (*end != '\0' || errno != 0 || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* A request target: starts with '/', printable ASCII without spaces. */
@@ -174,14 +148,14 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
         i++;
         if (strcmp(a, "--port") == 0) {
-            if (parse_u64(v, 1, 65535, &u) != 0) {
+            if (arg_u64(v, 1, 65535, &u) != 0) {
                 fprintf(stderr, "wsopen: --port wants a TCP port 1..65535, not '%s'\n", v);
                 return -1;
             }
             o->port = (unsigned)u;
             have_port = 1;
         } else if (strcmp(a, "--rate") == 0) {
-            if (parse_double(v, 1e-3, MAX_RATE, &o->rate) != 0) {
+            if (arg_double(v, 1e-3, MAX_RATE, &o->rate) != 0) {
                 fprintf(stderr,
                         "wsopen: --rate wants requests per second, 0.001 to %.0f, not '%s'\n",
                         MAX_RATE, v);
@@ -189,20 +163,20 @@ static int parse_args(int argc, char **argv, struct options *o)
             }
             have_rate = 1;
         } else if (strcmp(a, "--connections") == 0) {
-            if (parse_u64(v, 1, MAX_CONNECTIONS, &u) != 0) {
+            if (arg_u64(v, 1, MAX_CONNECTIONS, &u) != 0) {
                 fprintf(stderr, "wsopen: --connections wants 1 to %d, not '%s'\n", MAX_CONNECTIONS,
                         v);
                 return -1;
             }
             o->conns = (unsigned)u;
         } else if (strcmp(a, "--duration") == 0) {
-            if (parse_double(v, 1e-3, MAX_SECONDS, &o->duration) != 0) {
+            if (arg_double(v, 1e-3, MAX_SECONDS, &o->duration) != 0) {
                 fprintf(stderr, "wsopen: --duration wants seconds, 0.001 to %.0f, not '%s'\n",
                         MAX_SECONDS, v);
                 return -1;
             }
         } else if (strcmp(a, "--requests") == 0) {
-            if (parse_u64(v, 1, UINT64_C(1) << 40, &o->requests) != 0) {
+            if (arg_u64(v, 1, UINT64_C(1) << 40, &o->requests) != 0) {
                 fprintf(stderr, "wsopen: --requests wants a positive count, not '%s'\n", v);
                 return -1;
             }
@@ -217,13 +191,13 @@ static int parse_args(int argc, char **argv, struct options *o)
             o->path = v;
         } else if (strcmp(a, "--timeout") == 0 || strcmp(a, "--connect-timeout") == 0) {
             double *t = a[2] == 't' ? &o->timeout : &o->conn_timeout;
-            if (parse_double(v, 1e-3, MAX_SECONDS, t) != 0) {
+            if (arg_double(v, 1e-3, MAX_SECONDS, t) != 0) {
                 fprintf(stderr, "wsopen: %s wants seconds, 0.001 to %.0f, not '%s'\n", a,
                         MAX_SECONDS, v);
                 return -1;
             }
         } else { /* --threads */
-            if (parse_u64(v, 1, MAX_THREADS, &u) != 0) {
+            if (arg_u64(v, 1, MAX_THREADS, &u) != 0) {
                 fprintf(stderr, "wsopen: --threads wants 1 to %d, not '%s'\n", MAX_THREADS, v);
                 return -1;
             }

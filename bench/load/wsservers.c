@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "core/core.h"
+#include "load/numarg.h"
 #include "load/servers.h"
 
 #define MAX_LIST 16
@@ -122,27 +123,10 @@ static void usage(FILE *f)
 
 /* ---- arguments ------------------------------------------------------------------------------ */
 
-static int parse_num(const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    if (s == NULL || *s == '\0' || *s == '-' || *s == '+' || *s == ' ')
-        return -1;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*end != '\0' || errno != 0 || !isfinite(v) || v < lo || v > hi)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
-    char *end;
-    if (s == NULL || *s < '0' || *s > '9')
-        return -1;
-    errno = 0;
-    unsigned long v = strtoul(s, &end, 10);
-    if (*end != '\0' || errno != 0 || v < lo || v > hi)
+    uint64_t v;
+    if (arg_u64(s, lo, hi, &v) != 0)
         return -1;
     *out = (unsigned)v;
     return 0;
@@ -218,7 +202,7 @@ static int parse_list(const char *opt, const char *v, struct suite_opts *o)
             o->nconns = (size_t)n;
             o->given |= G_CONNS;
         } else if (strcmp(opt, "--ladder") == 0) {
-            if (parse_num(it, 0.001, 100, &o->ladder[i]) != 0) {
+            if (arg_double(it, 0.001, 100, &o->ladder[i]) != 0) {
                 fprintf(stderr, "wsbench-servers: --ladder wants fractions 0.001..100, not '%s'\n",
                         v);
                 return -1;
@@ -300,7 +284,7 @@ static int parse_args(int argc, char **argv, struct suite_opts *o)
                         : !strcmp(a, "--open-duration") ? &o->open_duration
                                                         : &o->timeout;
             /* wrk and h2load take whole seconds */
-            if (parse_num(v, d == &o->open_duration ? 0.1 : 1, 3600, d) != 0 ||
+            if (arg_double(v, d == &o->open_duration ? 0.1 : 1, 3600, d) != 0 ||
                 (d != &o->open_duration && *d != floor(*d))) {
                 fprintf(stderr, "wsbench-servers: %s wants %s, not '%s'\n", a,
                         d == &o->open_duration ? "seconds 0.1..3600" : "whole seconds 1..3600", v);
@@ -316,7 +300,7 @@ static int parse_args(int argc, char **argv, struct suite_opts *o)
                 return -1;
             }
         } else if (!strcmp(a, "--iters-per-us")) {
-            if (parse_num(v, 1e-6, 1e9, &o->iters_per_us) != 0) {
+            if (arg_double(v, 1e-6, 1e9, &o->iters_per_us) != 0) {
                 fprintf(stderr,
                         "wsbench-servers: --iters-per-us wants a positive number, not "
                         "'%s'\n",
