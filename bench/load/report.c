@@ -338,8 +338,9 @@ static int chart_tput(struct report *rp, const struct data *d, const struct grou
     else
         fputs("set label 1 'no successful point' at graph 0.5, 0.5 center\nplot NaN notitle\n", gp);
     if (top != NULL) {
-        sb_printf(t, "Highest: %s, %s at %lld connections.", top->med->model, fmt_rps(top->tput).s,
-                  (long long)top->med->connections);
+        sb_printf(t, "Highest: %s, %s at %lld connections%s.", top->med->model,
+                  fmt_rps(top->tput).s, (long long)top->med->connections,
+                  top->errors > 0 ? " (with errors or unserved connections)" : "");
         /* How each model goes from its fewest to its most connections. */
         for (size_t m = 0; m < d->nmodels; m++) {
             const struct pt *first = NULL, *last = NULL;
@@ -356,7 +357,7 @@ static int chart_tput(struct report *rp, const struct data *d, const struct grou
                 sb_printf(t, " %s: %s at %lld, %s at %lld%s.", d->models[m], fmt_rps(first->tput).s,
                           (long long)first->med->connections, fmt_rps(last->tput).s,
                           (long long)last->med->connections,
-                          last->errors > 0 ? " (with errors)" : "");
+                          last->errors > 0 ? " (with errors or unserved connections)" : "");
         }
     } else {
         sb_printf(t, "No model completed a point here.");
@@ -473,11 +474,12 @@ static int chart_open(struct report *rp, const struct data *d, const struct grou
 
 static int chart_mem(struct report *rp, const struct data *d, const struct group *g, int per_conn)
 {
-    char slug[96], label[96], title[200];
+    char slug[96], label[96], title[200], heading[160];
     group_slug(per_conn ? "pss_per_conn" : "pss", g, slug, sizeof(slug));
     group_label(g, label, sizeof(label));
+    snprintf(heading, sizeof(heading), "%s, %s", per_conn ? "Pss per connection" : "Pss", label);
     FILE *dat, *gp;
-    struct chart *ch = chart_begin(rp, SEC_OVERHEAD, label, slug, NULL, &dat, &gp);
+    struct chart *ch = chart_begin(rp, SEC_OVERHEAD, heading, slug, NULL, &dat, &gp);
     if (ch == NULL)
         return -1;
     fprintf(dat, "# %s against connections (wrk), %s\n# connections value\n",
@@ -536,14 +538,16 @@ static int chart_mem(struct report *rp, const struct data *d, const struct group
         }
         if (last == NULL)
             continue;
-        sb_printf(t, "%s%s at %lld connections: %s MB",
-                  said++ ? "; "
-                         : "At the most connections "
-                           "each model served: ",
-                  d->models[m], (long long)last->med->connections,
-                  fmt_sig3(last->med->pss_kb / 1024).s);
-        if (isfinite(last->med->pss_per_conn_kb))
-            sb_printf(t, ", %s kB per connection", fmt_sig3(last->med->pss_per_conn_kb).s);
+        sb_printf(t, "%s%s at %lld: ",
+                  said++ ? "; " : "At the most connections each model served: ", d->models[m],
+                  (long long)last->med->connections);
+        if (!per_conn)
+            sb_printf(t, "%s MB (%s MB idle)", fmt_sig3(last->med->pss_kb / 1024).s,
+                      fmt_sig3(last->med->pss_idle_kb / 1024).s);
+        else if (isfinite(last->med->pss_per_conn_kb))
+            sb_printf(t, "%s kB per connection", fmt_sig3(last->med->pss_per_conn_kb).s);
+        if (last->errors > 0)
+            sb_printf(t, " (with errors or unserved connections)");
     }
     sb_printf(t, said ? "." : "No memory samples here.");
     free(plot.s);
@@ -602,8 +606,8 @@ static int winner(const struct data *d, const struct group *g, int64_t conns, st
 
 static void winners_write(FILE *f, const struct data *d, const struct group *g, size_t ng)
 {
-    fputs("| cost | connections | winner | throughput | p99 | runner-up | margin |\n"
-          "|---|---|---|---|---|---|---|\n",
+    fputs("| cost | connections | winner | throughput | p99 | runner-up | margin | notes |\n"
+          "|---|---|---|---|---|---|---|---|\n",
           f);
     for (size_t i = 0; i < ng; i++) {
         char label[96];
@@ -611,7 +615,7 @@ static void winners_write(FILE *f, const struct data *d, const struct group *g, 
         for (size_t c = 0; c < g[i].nconns; c++) {
             struct win w;
             if (winner(d, &g[i], g[i].conns[c], &w) != 0) {
-                fprintf(f, "| %s | %lld | (every model failed) | | | | |\n", label,
+                fprintf(f, "| %s | %lld | (every model failed) | | | | | |\n", label,
                         (long long)g[i].conns[c]);
                 continue;
             }
@@ -629,8 +633,8 @@ static void winners_write(FILE *f, const struct data *d, const struct group *g, 
             if (w.unclean[0])
                 fprintf(f, " left out for errors or unserved connections: %s", w.unclean);
             if (w.all_unclean)
-                fputs(" every model had errors", f);
-            fputc('\n', f);
+                fputs(" every model had errors or unserved connections", f);
+            fputs(" |\n", f);
         }
     }
 }
@@ -709,8 +713,8 @@ static void claim_duels(FILE *f, const char *claim, const char *set_name, const 
             wins += u.outcome == 1;
             ties += u.outcome == 0;
             losses += u.outcome == -1;
-            sb_printf(&ev, "%s%s, %lld connections: ", ev.len ? "; " : "", label,
-                      (long long)g[i].conns[c]);
+            sb_printf(&ev, "%s%s, %lld connection%s: ", ev.len ? "; " : "", label,
+                      (long long)g[i].conns[c], g[i].conns[c] == 1 ? "" : "s");
             if (u.in == NULL)
                 sb_printf(&ev, "%s %s (no %s point completed clean)", u.out->med->model,
                           fmt_rps(u.out->tput).s, set_name);
@@ -774,7 +778,8 @@ static void claim_threads(FILE *f, const struct data *d, const struct group *g, 
                     th = p;
             }
             n++;
-            sb_printf(&ev, "%s%lld connections: ", ev.len ? "; " : "", (long long)g[i].conns[c]);
+            sb_printf(&ev, "%s%lld connection%s: ", ev.len ? "; " : "", (long long)g[i].conns[c],
+                      g[i].conns[c] == 1 ? "" : "s");
             if (th == NULL) {
                 sb_printf(&ev, "no thread model completed");
                 continue;
@@ -783,7 +788,8 @@ static void claim_threads(FILE *f, const struct data *d, const struct group *g, 
             int ok = th->errors == 0 && share >= FINE_SHARE;
             fine += ok;
             sb_printf(&ev, "%s %s, %.0f%% of the best (%s)%s", th->med->model, fmt_rps(th->tput).s,
-                      100 * share, w.best->med->model, th->errors > 0 ? ", with errors" : "");
+                      100 * share, w.best->med->model,
+                      th->errors > 0 ? ", with errors or unserved connections" : "");
         }
     }
     const char *verdict = n == 0      ? "not tested"
