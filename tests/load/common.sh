@@ -69,6 +69,19 @@ server_stop() {
     check "wsserve printed a stopped line" [ -n "$stopped" ]
 }
 
+# bad_args PROG NAME MESSAGE ARGS...: PROG ARGS exits 2 with MESSAGE and
+# "usage: <PROG's name>" on stderr (output in $WORK/NAME.out and .err).
+bad_args() {
+    prog=$1
+    name=$2
+    msg=$3
+    shift 3
+    timeout 30 "$prog" "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err"
+    expect_eq "$(basename "$prog") $*: exit status" "$?" 2
+    expect_text "$WORK/$name.err" "$msg"
+    expect_text "$WORK/$name.err" "usage: $(basename "$prog")"
+}
+
 finish() {
     if [ "$fails" -ne 0 ]; then
         echo "$0: $fails of $checks checks failed" >&2

@@ -22,13 +22,7 @@ mkdir -p "$WORK"
 
 # --- 1. Bad arguments ---------------------------------------------------------
 bad() {
-    name=$1
-    msg=$2
-    shift 2
-    timeout 30 "$DRIVER" "$@" </dev/null >"$WORK/$name.out" 2>"$WORK/$name.err"
-    expect_eq "wsbench-servers $*: exit status" "$?" 2
-    expect_text "$WORK/$name.err" "$msg"
-    expect_text "$WORK/$name.err" "usage: wsbench-servers"
+    bad_args "$DRIVER" "$@"
 }
 bad bogus "unknown argument '--bogus'" --bogus
 bad model "unknown model 'nope'" --models eventloop,nope

@@ -20,15 +20,8 @@ WORK=$3
 rm -rf "$WORK"
 mkdir -p "$WORK"
 
-# bad NAME MESSAGE ARGS...: exit status 2, MESSAGE and the usage on stderr.
 bad() {
-    name=$1
-    msg=$2
-    shift 2
-    timeout 20 "$WSOPEN" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err"
-    expect_eq "wsopen $*: exit status" "$?" 2
-    expect_text "$WORK/$name.err" "$msg"
-    expect_text "$WORK/$name.err" "usage: wsopen"
+    bad_args "$WSOPEN" "$@"
 }
 
 # run NAME ARGS...: wsopen ARGS, its result line in $line, exit status in $rc.
