@@ -629,7 +629,7 @@ static void winners_write(FILE *f, const struct data *d, const struct group *g, 
                 fprintf(f, "%s (%s) | %s%s |", w.runner->med->model, fmt_rps(w.runner->tput).s,
                         fmt_ratio(w.margin).s, w.tie ? ", within the noise" : "");
             else
-                fputs("(none clean) | |", f);
+                fputs("(no other model to compare) | |", f);
             if (w.unclean[0])
                 fprintf(f, " left out for errors or unserved connections: %s", w.unclean);
             if (w.all_unclean)

@@ -15,8 +15,9 @@
  *      half of wrk's --timeout (10,000 connections at 2 ms: every request
  *      would time out, which measures the timeout, not the model), and
  *      after the model failed at a smaller count (it did not survive).
- *   2. wsopen at fractions of the best wrk throughput just measured
- *      (--ladder), at --open-connections connections.
+ *   2. wsopen at --open-connections connections, at fractions (--ladder) of
+ *      the wrk throughput just measured at that many connections (the
+ *      best at any count if that point failed or was not run).
  *   3. For costs with fanout > 1 on two or more CPUs, wrk again with the
  *      server on every CPU ("shared"; the client keeps its own): pinned to
  *      one CPU, a request's parts can only run in turn, so only this
@@ -104,8 +105,9 @@ static void usage(FILE *f)
             "  --duration S          seconds per wrk and h2load run (default 3)\n"
             "  --timeout S           the clients' request timeout (default 5)\n"
             "  --repetitions N       runs of each wrk point (default 1)\n"
-            "  --ladder F,F          open-loop rates, as fractions of the best wrk throughput\n"
-            "                        of the model and cost (default 0.25,0.5,0.75,0.9,1.1)\n"
+            "  --ladder F,F          open-loop rates, as fractions of wrk's throughput at the\n"
+            "                        same model, cost and connections (default\n"
+            "                        0.25,0.5,0.75,0.9,1.1)\n"
             "  --open-connections C  wsopen's connections (default 64)\n"
             "  --open-duration S     seconds per open-loop rate (default 2)\n"
             "  --crosscheck LIST     h2load's points, work_us:connections (default 0:64,0:1024)\n"
@@ -636,24 +638,38 @@ static void run_wrk_sweep(struct suite *s, const char *model, const struct cost 
     }
 }
 
-/* The best wrk throughput of a model and cost, pinned, over its points. */
-static double best_wrk(const struct suite *s, const char *model, const struct cost *c)
+/* What the ladder's fractions are of: the wrk throughput of a model and
+ * cost, pinned, at the open loop's connection count (the same concurrency;
+ * the median of its repetitions), else the best at any count. */
+static double ladder_base(const struct suite *s, const char *model, const struct cost *c)
 {
-    double best = 0;
+    double best = 0, at[128];
+    size_t n = 0;
     for (size_t i = 0; i < s->nrows; i++) {
         const struct srow *r = &s->rows[i];
-        if (!strcmp(r->model, model) && !strcmp(r->client, "wrk") &&
-            !strcmp(r->placement, "pinned") && r->work_us == c->work_us && r->fanout == c->fanout &&
-            r->error[0] == '\0' && r->throughput_rps > best)
-            best = r->throughput_rps;
+        if (strcmp(r->model, model) || strcmp(r->client, "wrk") || strcmp(r->placement, "pinned") ||
+            r->work_us != c->work_us || r->fanout != c->fanout || r->error[0] != '\0' ||
+            !(r->throughput_rps > 0))
+            continue;
+        best = fmax(best, r->throughput_rps);
+        if (r->connections == s->o->open_conns && n < sizeof(at) / sizeof(at[0]))
+            at[n++] = r->throughput_rps;
     }
-    return best;
+    if (n == 0)
+        return best;
+    for (size_t i = 1; i < n; i++) /* sort: n is the few repetitions */
+        for (size_t j = i; j > 0 && at[j - 1] > at[j]; j--) {
+            double t = at[j];
+            at[j] = at[j - 1];
+            at[j - 1] = t;
+        }
+    return at[(n - 1) / 2];
 }
 
 static void run_ladder(struct suite *s, const char *model, const struct cost *c)
 {
     const struct suite_opts *o = s->o;
-    double best = o->dry_run ? 1 : best_wrk(s, model, c);
+    double best = o->dry_run ? 1 : ladder_base(s, model, c);
     if (!(best > 0)) {
         fprintf(stderr, "%s work=%u: no open-loop ladder: no wrk point succeeded\n", model,
                 c->work_us);
