@@ -151,7 +151,13 @@ int ws__worker_queues_init(struct ws_pool *p, struct ws_worker *w)
 static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
 {
     unsigned n = c->workers;
-    int err = ws__topo_init(&p->topo, c->hwloc_topology, p->pin, p->victim, &n);
+    /* A quota of 1.5 CPUs gets 2 workers: the half is worth a worker
+     * more than the throttling it costs. */
+    p->cpu_quota = ws__cpu_quota();
+    unsigned cap = (unsigned)p->cpu_quota;
+    if ((double)cap < p->cpu_quota)
+        cap++;
+    int err = ws__topo_init(&p->topo, c->hwloc_topology, p->pin, p->victim, &n, cap);
     if (err != 0)
         return err;
     p->nworkers = n;
@@ -310,6 +316,7 @@ int ws_pool_info(const ws_pool *p, struct ws_pool_info *info)
     info->victim = p->victim;
     info->pinned = p->pin != WS_PIN_NONE && p->pin_error == 0 && p->topo.wset != NULL;
     info->pin_error = p->pin_error;
+    info->cpu_quota = p->cpu_quota;
     snprintf(info->pin_message, sizeof(info->pin_message), "%s", p->pin_message);
     return 0;
 }

@@ -16,6 +16,7 @@
 #include "inject.h"
 #include "park.h"
 #include "reactor.h"
+#include "quota.h"
 #include "topology.h"
 
 /* Counters a worker writes and anyone may read: relaxed load + store, no
@@ -119,6 +120,7 @@ struct ws_pool {
 
     int pin_error;
     char pin_message[160];
+    double cpu_quota; /* ws_pool_info.cpu_quota */
 };
 
 /* pool.c: a slot's deque and root queue (at creation for workers, on first

@@ -149,7 +149,7 @@ static int ws__plan_victims(struct ws__topo *tp, hwloc_obj_t *place)
 }
 
 int ws__topo_init(struct ws__topo *tp, void *borrowed, enum ws_pin_policy pin,
-                  enum ws_victim_policy victim, unsigned *nworkers)
+                  enum ws_victim_policy victim, unsigned *nworkers, unsigned cap)
 {
     memset(tp, 0, sizeof(*tp));
     int err = ws__load(tp, borrowed);
@@ -176,7 +176,7 @@ int ws__topo_init(struct ws__topo *tp, void *borrowed, enum ws_pin_policy pin,
         tp->nnuma = 1;
     }
 
-    unsigned n = *nworkers ? *nworkers : tp->ncores;
+    unsigned n = *nworkers ? *nworkers : cap > 0 && cap < tp->ncores ? cap : tp->ncores;
     *nworkers = tp->nworkers = n;
     tp->wcpu = malloc(n * sizeof(*tp->wcpu));
     tp->nlevels = calloc(n, sizeof(*tp->nlevels));

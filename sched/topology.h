@@ -29,12 +29,13 @@ struct ws__topo {
 
 /*
  * Discovers the machine (or uses `borrowed`), resolves the worker count
- * (*nworkers: 0 means one per core) and plans binding and victim order.
+ * (*nworkers: 0 means one per core, but at most cap if cap > 0) and plans
+ * binding and victim order.
  * Returns 0 or -ENOMEM; hwloc failures are not errors: tp->error and
  * tp->message say why the pool runs unpinned.
  */
 int ws__topo_init(struct ws__topo *tp, void *borrowed, enum ws_pin_policy pin,
-                  enum ws_victim_policy victim, unsigned *nworkers);
+                  enum ws_victim_policy victim, unsigned *nworkers, unsigned cap);
 void ws__topo_destroy(struct ws__topo *tp);
 
 /* From worker `id`'s own thread: binds it. 0, or a negative errno. */

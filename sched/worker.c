@@ -66,10 +66,10 @@ static bool ws__exiting(struct ws_pool *p)
     return atomic_load_explicit(&p->exit, memory_order_acquire) != 0;
 }
 
-/* Bytes left on the worker's stack below the caller's frame (SIZE_MAX if
- * unknown). */
-static size_t ws__stack_left(struct ws_worker *w)
+size_t ws_worker_stack_left(const ws_worker *w)
 {
+    if (w == NULL)
+        return 0;
     uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
     return w->stack_lo != 0 && sp > w->stack_lo ? sp - w->stack_lo : SIZE_MAX;
 }
@@ -78,7 +78,7 @@ static size_t ws__stack_left(struct ws_worker *w)
  * the stack is left (see sched/README.md, "How deep helping goes"). */
 static bool ws__may_nest(struct ws_worker *w)
 {
-    return ws__stack_left(w) >= w->pool->nest_reserve;
+    return ws_worker_stack_left(w) >= w->pool->nest_reserve;
 }
 
 /* May it run any work, not only its thief's? Also only while fewer than

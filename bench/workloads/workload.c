@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,6 +225,42 @@ void *wl_state_new(size_t size, const char *wname, char *err, size_t errlen)
     if (s == NULL)
         snprintf(err, errlen, "%s: out of memory", wname);
     return s;
+}
+
+/* This thread's stack: its lowest usable address (0: not read yet, 1: unknown) and size. */
+static _Thread_local uintptr_t wl_stack_lo;
+static _Thread_local size_t wl_stack_len;
+
+static void wl_stack_bounds(void)
+{
+    pthread_attr_t a;
+    void *lo;
+    size_t size, guard = 0;
+    wl_stack_lo = 1;
+    wl_stack_len = SIZE_MAX;
+    if (pthread_getattr_np(pthread_self(), &a) != 0)
+        return;
+    if (pthread_attr_getstack(&a, &lo, &size) == 0) {
+        pthread_attr_getguardsize(&a, &guard);
+        wl_stack_lo = (uintptr_t)lo + guard;
+        wl_stack_len = size > guard ? size - guard : 0;
+    }
+    pthread_attr_destroy(&a);
+}
+
+size_t wl_stack_left(void)
+{
+    uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+    if (wl_stack_lo == 0)
+        wl_stack_bounds();
+    return wl_stack_lo > 1 && sp > wl_stack_lo ? sp - wl_stack_lo : SIZE_MAX;
+}
+
+size_t wl_stack_size(void)
+{
+    if (wl_stack_lo == 0)
+        wl_stack_bounds();
+    return wl_stack_len;
 }
 
 uint64_t wl_token(void)

@@ -186,6 +186,17 @@ int wl_answer_check(void *state, const char *exec_name, struct work_run *run);
 void *wl_state_new(size_t size, const char *wname, char *err, size_t errlen);
 
 /*
+ * The calling thread's stack, whoever made the thread (a libwsched worker,
+ * OpenMP's, oneTBB's, the main thread): wl_stack_left() is the bytes left
+ * below the caller's frame, wl_stack_size() the stack's usable size; both
+ * SIZE_MAX if pthread cannot say. A recursive fork-join form checks it, so
+ * that a tree deeper than a thread's stack fails with a message instead of
+ * a segmentation fault. The bounds are read once per thread.
+ */
+size_t wl_stack_left(void);
+size_t wl_stack_size(void);
+
+/*
  * A number no other prepare() of this process, nor any earlier process,
  * is likely to have drawn: pieces compare the token in their argument with
  * the one in the state they reach through inherited memory, so a worker

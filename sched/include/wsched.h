@@ -86,7 +86,9 @@ enum ws_victim_policy {
  * NULL to ws_pool_create is the same.
  */
 struct ws_config {
-    /* Workers: 0, one per core of the process's CPU binding; at most WS_MAX_WORKERS. */
+    /* Workers: 0, one per core of the process's CPU binding, and no more than
+     * a CFS quota on its cgroup allows (ceil(quota / period), see
+     * ws_pool_info.cpu_quota); at most WS_MAX_WORKERS. */
     unsigned workers;
     /* 0: WS_PIN_CORE. */
     enum ws_pin_policy pin;
@@ -174,6 +176,10 @@ struct ws_pool_info {
     unsigned numa_nodes;
     unsigned max_blocking; /* spare slots */
     unsigned spares;       /* spare threads alive now */
+    /* CPUs the CFS quota of the process's cgroups allows (cgroup v2 cpu.max
+     * or v1 cpu.cfs_quota_us over cpu.cfs_period_us, the smallest on the way
+     * up), read at creation; 0: none, or unreadable. */
+    double cpu_quota;
 };
 
 /* Fills *info. Any thread. -EINVAL on NULL. */
@@ -288,6 +294,14 @@ WS_API int ws_blocking(ws_worker *w, ws_fn fn, void *arg);
 WS_API ws_worker *ws_worker_self(void);
 /* The worker's index in [0, ws_pool_workers()). */
 WS_API unsigned ws_worker_id(const ws_worker *w);
+/*
+ * Bytes left on the calling worker's stack below the caller's frame: how
+ * much deeper a recursion may go (its frames, and what a wait runs on top
+ * while it helps, share the stack; see ws_config.stack_size). w must be the
+ * calling thread's own worker (ws_worker_self()). 0 if w is NULL, SIZE_MAX
+ * if the stack's bounds are unknown. Cheap: a subtraction.
+ */
+WS_API size_t ws_worker_stack_left(const ws_worker *w);
 WS_API ws_pool *ws_worker_pool(const ws_worker *w);
 
 /* ------------------------------------------------------------------ */

@@ -4,10 +4,15 @@
  * serial executor (fork-join and flat), the failure reports, and the serial
  * executor itself.
  *
- * Usage: test_uts [--quick]
+ * Usage: test_uts [--quick | --large]
  *   --quick  for sanitizer builds (5-20x slower): sample trees T1 and T3
  *            only, each counted once; everything else as in the full run.
  *            The full run takes a few seconds at -O2.
+ *   --large  also the large trees T1L and T3L (10^8 nodes each; T3L 17,844
+ *            levels deep), counted and walked fork-join on the stealing
+ *            executor: tens of seconds (ctest label "large", not in CI).
+ * A fork-join walk on a thread with a small stack (256 KiB over the reserve)
+ * must fail with a message about the stack, never crash.
  * Prints each sample tree's SHA-1 nodes/second (information, not a check).
  */
 #include "check.h"
@@ -17,13 +22,15 @@
 #include "workloads/workload.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <time.h>
 
 extern const struct exec_ops exec_serial;
 extern const struct workload workload_uts;
 
-static int quick;
+static int quick, large;
+extern const struct exec_ops exec_stealing;
 
 /* ---- SHA-1 --------------------------------------------------------------------------------- */
 
@@ -237,7 +244,7 @@ static void test_samples(void)
     for (i = 0; i < UTS_NSAMPLES; i++) {
         const struct uts_sample *s = &uts_samples[i];
 
-        if (quick && strcmp(s->name, "T1") && strcmp(s->name, "T3"))
+        if ((quick && strcmp(s->name, "T1") && strcmp(s->name, "T3")) || (s->large && !large))
             continue;
         for (k = 0; k < nimpl; k++) {
             double secs;
@@ -330,6 +337,35 @@ static void init_fake_ops(void)
 }
 
 /* Prepares params and runs the twin, fork-join and flat; all must agree. */
+struct on_stack {
+    void *state;
+    struct exec *x;
+    struct work_run *run;
+    int err;
+};
+
+static void *on_stack_main(void *arg)
+{
+    struct on_stack *s = arg;
+    s->err = workload_run(&workload_uts, s->state, &exec_serial, s->x, s->run);
+    return NULL;
+}
+
+/* The fork-join form on the serial executor, on a thread of the given stack
+ * (the serial executor recurses on its caller's). */
+static int run_on_stack(void *state, struct exec *x, size_t stack, struct work_run *run)
+{
+    struct on_stack s = {state, x, run, 0};
+    pthread_attr_t a;
+    pthread_t t;
+    REQUIRE(pthread_attr_init(&a) == 0);
+    REQUIRE(pthread_attr_setstacksize(&a, stack) == 0);
+    REQUIRE(pthread_create(&t, &a, on_stack_main, &s) == 0);
+    pthread_join(t, NULL);
+    pthread_attr_destroy(&a);
+    return s.err;
+}
+
 static void run_all_ways(const char *params, struct exec *x)
 {
     const struct workload *w = &workload_uts;
@@ -412,12 +448,12 @@ static void test_workload(void)
     }
     CHECK(strstr(err, "more than 1000 nodes") != NULL);
 
-    /* A chain 5000 deep: too deep to recurse, fine flat and serially. */
+    /* A chain 5000 deep: no limit in levels any more (the stack decides,
+     * see test_short_stack), fork-join, flat and serially. */
     REQUIRE(w->prepare(&st, "spec:-t_3_-b_1_-d_5000", err, sizeof(err)) == 0);
     memset(&run, 0, sizeof(run));
-    CHECK_EQ(workload_run(w, st, &exec_serial, x, &run), -E2BIG);
-    CHECK_STREQ(run.error, "uts/spec:-t_3_-b_1_-d_5000 on serial: depth 5000 exceeds the "
-                           "fork-join limit 4096");
+    CHECK_EQ(run_on_stack(st, x, (size_t)64 << 20, &run), 0);
+    CHECK_EQU(run.tasks, 5001);
     CHECK_EQ(workload_run(w, st, &flat_ops, x, &run), 0);
     CHECK_EQ(w->serial(st, &run), 0);
     CHECK_EQU(run.tasks, 5001);
@@ -520,6 +556,47 @@ static void test_exec_serial(void)
     exec_serial.destroy(NULL);
 }
 
+/* T3 (depth 1,572) walked fork-join by the serial executor, on a thread of
+ * 512 KiB: more levels than fit above the 256 KiB reserve. A clean failure
+ * that says so, not a segmentation fault. */
+static void test_short_stack(void)
+{
+    struct work_run run = {0};
+    struct exec *x = NULL;
+    char err[256];
+    void *st = NULL;
+    REQUIRE(workload_uts.prepare(&st, "tree:T3", err, sizeof(err)) == 0);
+    REQUIRE(exec_serial.create(&x, NULL) == 0);
+    CHECK_EQ(run_on_stack(st, x, (size_t)512 << 10, &run), -E2BIG);
+    CHECK(strstr(run.error, "stack") != NULL && strstr(run.error, "ran out at depth") != NULL);
+    printf("uts on a 512 KiB thread: %s\n", run.error);
+    exec_serial.destroy(x);
+    workload_uts.release(st);
+}
+
+/* T1L and T3L fork-join on the stealing executor (64 MiB worker stacks),
+ * 2 workers: the published counts. */
+static void test_large_forkjoin(void)
+{
+    static const char *const trees[] = {"tree:T1L", "tree:T3L"};
+    struct exec_config cfg = {.workers = 2};
+    struct exec *x = NULL;
+    REQUIRE(exec_stealing.create(&x, &cfg) == 0);
+    for (size_t i = 0; i < sizeof(trees) / sizeof(trees[0]); i++) {
+        struct work_run run = {0};
+        char err[256];
+        void *st = NULL;
+        REQUIRE(workload_uts.prepare(&st, trees[i], err, sizeof(err)) == 0);
+        CHECK_EQ(workload_run(&workload_uts, st, &exec_stealing, x, &run), 0);
+        if (run.error[0])
+            fprintf(stderr, "  %s: %s\n", trees[i], run.error);
+        printf("uts %s fork-join on stealing (2 workers): %" PRIu64 " tasks\n", trees[i],
+               run.tasks);
+        workload_uts.release(st);
+    }
+    exec_stealing.destroy(x);
+}
+
 int main(int argc, char **argv)
 {
     int i;
@@ -527,8 +604,10 @@ int main(int argc, char **argv)
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--quick") == 0) {
             quick = 1;
+        } else if (strcmp(argv[i], "--large") == 0) {
+            large = 1;
         } else {
-            fprintf(stderr, "usage: %s [--quick]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--quick | --large]\n", argv[0]);
             return 2;
         }
     }
@@ -537,5 +616,8 @@ int main(int argc, char **argv)
     test_samples();
     test_exec_serial();
     test_workload();
+    test_short_stack();
+    if (large)
+        test_large_forkjoin();
     return check_report("test_uts");
 }

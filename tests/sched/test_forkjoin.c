@@ -541,6 +541,57 @@ static void test_self(ws_pool *p)
 }
 
 /* ------------------------------------------------------------------------- */
+/* ws_worker_stack_left: what a recursion has left, on a 1 MiB worker stack */
+
+#define STACK_LEVELS 200
+
+struct stack_probe {
+    size_t left[STACK_LEVELS];
+};
+
+/* Each level keeps 1 KiB live on the stack and records what is left below. */
+__attribute__((noinline)) static void stack_descend(ws_worker *w, struct stack_probe *sp, int level)
+{
+    volatile char pad[1024];
+    pad[0] = (char)level;
+    sp->left[level] = ws_worker_stack_left(w);
+    if (level + 1 < STACK_LEVELS)
+        stack_descend(w, sp, level + 1);
+    pad[sizeof(pad) - 1] = pad[0];
+}
+
+static void stack_root(ws_worker *w, void *arg)
+{
+    stack_descend(w, arg, 0);
+}
+
+static void test_stack_left(void)
+{
+    struct ws_config cfg = WS_CONFIG_INIT;
+    struct stack_probe sp = {{0}};
+    ws_pool *p = NULL;
+    const size_t size = (size_t)1 << 20;
+    cfg.workers = 1;
+    cfg.stack_size = size;
+    REQUIRE(ws_pool_create(&p, &cfg) == 0);
+    CHECK_EQ(ws_run(p, stack_root, &sp), 0);
+    CHECK_EQ(ws_pool_destroy(p), 0);
+    CHECK_EQU(ws_worker_stack_left(NULL), 0);
+    CHECK_EQU(ws_worker_stack_left(ws_worker_self()), 0); /* this thread is no worker */
+    /* Near the top of a 1 MiB stack, and 1 KiB or more less at each level. */
+    CHECK(sp.left[0] <= size);
+    CHECK(sp.left[0] >= size - ((size_t)64 << 10));
+    for (int i = 1; i < STACK_LEVELS; i++)
+        if (!(sp.left[i] + 1024 <= sp.left[i - 1])) {
+            CHECK_FAIL_("stack left at level %d: %zu, at %d: %zu", i, sp.left[i], i - 1,
+                        sp.left[i - 1]);
+            break;
+        }
+    printf("stack_left: %zu bytes at the root of a 1 MiB stack, %zu after %d levels\n", sp.left[0],
+           sp.left[STACK_LEVELS - 1], STACK_LEVELS - 1);
+}
+
+/* ------------------------------------------------------------------------- */
 
 static uint32_t *make_array(size_t n)
 {
@@ -569,6 +620,7 @@ int main(int argc, char **argv)
     printf("test_forkjoin: --fib=%lld --sum=%lld --group=%lld --chain=%lld\n", opt_fib, opt_sum,
            opt_group, opt_chain);
 
+    test_stack_left();
     uint32_t *a = make_array((size_t)opt_sum);
     static const unsigned workers[] = {1, 2, 3, 8};
     for (size_t i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {

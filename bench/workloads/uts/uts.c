@@ -28,18 +28,22 @@
 #include <errno.h>
 #include <stddef.h>
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /*
- * Fork-join recursion is as deep as the tree; deeper trees (e.g. T3L, depth
- * 17,844) are refused on nesting executors rather than risk a worker's
- * stack. The deepest sample, T3, is 1,572.
+ * Fork-join recursion is as deep as the tree (T3L: 17,844 levels). Each
+ * level checks the stack its thread has left: below UTS_FJ_STACK_RESERVE
+ * the walk stops there and the run fails with a message naming the depth
+ * and the stack size, where a deeper call would have overflowed into a
+ * segmentation fault. libwsched's 64 MiB worker stacks take T3L; 8 MiB
+ * threads (OpenMP's, the main thread's) do not.
  */
-#define UTS_FJ_MAX_DEPTH    4096
-#define UTS_FJ_LOCAL        8  /* child results kept on the stack; more are malloc'ed */
-#define UTS_FLAT_PER_WORKER 16 /* frontier nodes per worker for flat executors */
+#define UTS_FJ_STACK_RESERVE ((size_t)256 << 10)
+#define UTS_FJ_LOCAL         8  /* child results kept on the stack; more are malloc'ed */
+#define UTS_FLAT_PER_WORKER  16 /* frontier nodes per worker for flat executors */
 
 struct uts_state {
     char label[160]; /* "T3", or "spec:<args>" as given */
@@ -87,6 +91,9 @@ struct uts_fj_res {
 };
 
 /* The shared argument of one forkn(): child i writes res[i] and nothing else. */
+/* The stack size of a thread whose stack ran out in a fork-join walk. */
+static _Atomic size_t uts_fj_short_stack;
+
 struct uts_fj {
     const struct exec_ops *ops;
     const struct uts_tree *tree;
@@ -110,6 +117,12 @@ static void uts_fj_visit(struct exec *x, const struct exec_ops *ops, const struc
     out->err = 0;
     if (k == 0)
         return;
+    if (wl_stack_left() < UTS_FJ_STACK_RESERVE) {
+        /* relaxed: read after run() returned, which orders it. */
+        atomic_store_explicit(&uts_fj_short_stack, wl_stack_size(), memory_order_relaxed);
+        out->err = -E2BIG; /* the depth reached is out->c.max_depth */
+        return;
+    }
     if (k > UTS_FJ_LOCAL) {
         res = malloc((size_t)k * sizeof(*res));
         if (!res) {
@@ -167,14 +180,16 @@ static int uts_run_nested(void *state, const struct exec_ops *ops, struct exec *
     struct uts_fj_root r = {ops, &s->tree, {{0, 0, 0}, 0}};
     int err;
 
-    if (s->expect.max_depth > UTS_FJ_MAX_DEPTH) {
-        snprintf(run->error, sizeof(run->error),
-                 "uts/%s on %s: depth %" PRIu64 " exceeds the fork-join limit %d", s->label,
-                 ops->name, s->expect.max_depth, UTS_FJ_MAX_DEPTH);
-        return -E2BIG;
-    }
+    atomic_store_explicit(&uts_fj_short_stack, 0, memory_order_relaxed);
     err = ops->run(x, uts_fj_root, &r);
     s->got = r.res.c;
+    if (err == 0 && r.res.err == -E2BIG) {
+        size_t stack = atomic_load_explicit(&uts_fj_short_stack, memory_order_relaxed);
+        snprintf(run->error, sizeof(run->error),
+                 "uts/%.60s on %s: a thread's stack (%zu KiB) ran out at depth %" PRIu64
+                 " of %" PRIu64 ": the walk needs more stack",
+                 s->label, ops->name, stack >> 10, r.res.c.max_depth, s->expect.max_depth);
+    }
     return err ? err : r.res.err;
 }
 
@@ -330,7 +345,7 @@ static int uts_prepare(void **state, const char *params, char *err, size_t errle
     rs = param_str(params, "spec", spec, sizeof(spec));
     if (rt < 0 || rs < 0 || rt == rs) {
         snprintf(err, errlen,
-                 "uts: give tree:T1..T5 or spec:<reference args with '_' for "
+                 "uts: give tree:T1..T5, T1L or T3L, or spec:<reference args with '_' for "
                  "spaces>, e.g. spec:-t_1_-a_3_-d_8_-b_4_-r_19 (not both)");
         return -EINVAL;
     }
@@ -341,7 +356,7 @@ static int uts_prepare(void **state, const char *params, char *err, size_t errle
     if (rt == 0) {
         sample = uts_sample_find(tree);
         if (!sample) {
-            snprintf(err, errlen, "uts: tree:%s: not a sample tree (T1..T5)", tree);
+            snprintf(err, errlen, "uts: tree:%s: not a sample tree (T1..T5, T1L, T3L)", tree);
             return -EINVAL;
         }
         r = uts_params_parse(&p, sample->spec, perr, sizeof(perr));

@@ -15,11 +15,14 @@
 _Static_assert(sizeof(struct uts_node) == SHA1_DIGEST_LEN + 4, "uts_node has no padding");
 
 const struct uts_sample uts_samples[UTS_NSAMPLES] = {
-    {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19", 4130071, 3305118, 10},
-    {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502", 4117769, 2342762, 81},
-    {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42", 4112897, 3599034, 1572},
-    {"T4", "-t 2 -a 0 -d 16 -b 6 -r 1 -q 0.234375 -m 4", 4132453, 3108986, 134},
-    {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34", 4147582, 2181318, 20},
+    {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19", 4130071, 3305118, 10, false},
+    {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502", 4117769, 2342762, 81, false},
+    {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42", 4112897, 3599034, 1572, false},
+    {"T4", "-t 2 -a 0 -d 16 -b 6 -r 1 -q 0.234375 -m 4", 4132453, 3108986, 134, false},
+    {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34", 4147582, 2181318, 20, false},
+    /* The large ones: T3L is as deep as a binomial sample gets (17,844). */
+    {"T1L", "-t 1 -a 3 -d 13 -b 4 -r 29", 102181082, 81746377, 13, true},
+    {"T3L", "-t 0 -b 2000 -q 0.200014 -m 5 -r 7", 111345631, 89076904, 17844, true},
 };
 
 const struct uts_sample *uts_sample_find(const char *name)
@@ -164,10 +167,11 @@ int uts_params_parse(struct uts_params *p, const char *spec, char *err, size_t e
         if (r == 1)
             break;
         if (r < 0 || opt[0] != '-' || !opt[1] || opt[2] || !strchr("tarmdgbqf", opt[1]))
-            return uts_fail(err, errlen,
-                            "uts: unknown option '%.*s' (a sample T1..T5, or options -t -b -r "
-                            "-m -q -d -a -f -g, each with a value)",
-                            UTS_TOKEN_MAX, r < 0 ? spec : opt);
+            return uts_fail(
+                err, errlen,
+                "uts: unknown option '%.*s' (a sample T1..T5, T1L, T3L, or options -t -b -r "
+                "-m -q -d -a -f -g, each with a value)",
+                UTS_TOKEN_MAX, r < 0 ? spec : opt);
         r = next_token(&spec, val);
         if (r == 1)
             return uts_fail(err, errlen, "uts: %s needs a value", opt);

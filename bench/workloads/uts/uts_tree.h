@@ -33,6 +33,7 @@
 #define WSBENCH_UTS_TREE_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "workloads/uts/sha1.h"
@@ -80,14 +81,15 @@ struct uts_tree {
 
 /* A published sample tree and its answer. */
 struct uts_sample {
-    const char *name; /* "T1" .. "T5" */
+    const char *name; /* "T1" .. "T5", "T1L", "T3L" */
     const char *spec; /* the reference's command-line arguments */
     uint64_t nodes;
     uint64_t leaves;
     uint64_t max_depth; /* the reference's sample-tree list gives it too */
+    bool large;         /* T1L, T3L: 10^8 nodes, seconds per count */
 };
 
-#define UTS_NSAMPLES 5
+#define UTS_NSAMPLES 7
 extern const struct uts_sample uts_samples[UTS_NSAMPLES];
 /* The sample called name, or NULL. */
 const struct uts_sample *uts_sample_find(const char *name);
