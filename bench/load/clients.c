@@ -226,8 +226,10 @@ static int parse_wrk(const char *out, struct srow *r, char *err, size_t errlen)
     r->answered = (int64_t)req;
     r->sent = sent;
     double *lat[6] = {&r->p50_ns, &r->p90_ns, &r->p99_ns, &r->p999_ns, &r->max_ns, &r->mean_ns};
+    /* No latency recorded (nothing, or only replies slower than --timeout,
+     * which wrk counts as timeouts): unknown, not zero. */
     for (int i = 0; i < 6; i++)
-        *lat[i] = req > 0 ? v[i] * 1e3 : NAN;
+        *lat[i] = req > 0 && v[4] > 0 ? v[i] * 1e3 : NAN;
     r->err_connect = e[0];
     r->err_read = e[1];
     r->err_write = e[2];

@@ -265,13 +265,37 @@ void point_run(const struct tools *t, const struct server_spec *s, const struct 
     /* wrk stops at its duration, wsopen at its duration plus one timeout
      * (and its connect time), h2load at its duration: past this, it hangs. */
     double limit = 2 * a.duration_s + a.timeout_s + 30, next = 0;
+    /* Connections unanswered at half time, and after two rounds of
+     * requests (one per connection, the server's CPUs busy), and still
+     * near the end (see tcp_unanswered()): never served. Where two rounds
+     * outlast the run, a late first reply cannot be told from none, and
+     * only the server's counts below say anything. */
+    double round_s = a.connections * (s->work_us / 1e6) / CPU_COUNT(&s->cpus);
+    double probe[2] = {fmax(0.3, fmax(a.duration_s / 2, 2 * round_s)), a.duration_s - 0.2};
+    static unsigned char peers[2][65536 / 8];
+    int probed = probe[0] < probe[1] ? 0 : 2, probe_err = 0;
     struct child *both[2] = {&cli, &srv};
     while (!cli.exited && now_s() - cli.started < limit && !proc_interrupted()) {
-        if (now_s() >= next) {
+        double at = now_s();
+        if (at >= next) {
             sample(srv.pid, r);
-            next = now_s() + SAMPLE_S;
+            next = at + SAMPLE_S;
         }
-        child_pump(both, 2, (int)(SAMPLE_S * 1000));
+        if (probed < 2 && at - cli.started >= probe[probed]) {
+            int n = tcp_unanswered(a.port, peers[probed]);
+            probe_err = n < 0 ? n : probe_err;
+            probed++;
+        }
+        double wake = fmin(next, probed < 2 ? cli.started + probe[probed] : next) - now_s();
+        child_pump(both, 2, wake > 0 ? (int)(wake * 1000) + 1 : 0);
+    }
+    if (probed == 2 && probe[0] < probe[1] && probe_err == 0) {
+        int64_t both_times = 0;
+        for (size_t i = 0; i < sizeof(peers[0]); i++)
+            both_times += __builtin_popcount(peers[0][i] & peers[1][i]);
+        r->unserved = both_times;
+    } else if (probe_err != 0) {
+        append_error(r, "sock_diag: %s (connections unserved not known)", strerror(-probe_err));
     }
     if (!cli.exited) {
         if (proc_interrupted())
@@ -295,14 +319,16 @@ void point_run(const struct tools *t, const struct server_spec *s, const struct 
     }
     server_stop(&srv, s, &a, r);
     count_check(&a, r);
-    /* Connections the server never served: never accepted (prefork's
-     * processes each take one at a time, the rest wait in the kernel), or
-     * refused (a thread pool's queue at the stop, --max-conns, a thread that
-     * could not start). wrk opens one more, with no request, to check the
-     * address first; wsopen's reconnects would only hide some. */
+    /* The server's counts also show connections it never served, if it
+     * stopped before it got to them: never accepted (prefork's processes
+     * each take one at a time; the rest wait in the kernel), or refused (a
+     * thread pool's queue at the stop, --max-conns, a thread that could not
+     * start). wrk opens one more, with no request, to check the address. */
     if (r->srv_connections >= 0 && r->srv_refused >= 0) {
         int64_t served = r->srv_connections - r->srv_refused - (a.kind == CLIENT_WRK);
-        r->unserved = served < (int64_t)a.connections ? (int64_t)a.connections - served : 0;
+        if (served < (int64_t)a.connections &&
+            (r->unserved < 0 || (int64_t)a.connections - served > r->unserved))
+            r->unserved = (int64_t)a.connections - served;
     }
     if (isfinite(r->pss_kb) && isfinite(r->pss_idle_kb))
         r->pss_per_conn_kb = (r->pss_kb - r->pss_idle_kb) / a.connections;

@@ -15,6 +15,7 @@
  * wait4() then gives the status and the CPU time of the child and of every
  * child it reaped itself.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,15 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
+#include <stddef.h>
+#include <sys/socket.h>
 
 #include "load/servers.h"
 
@@ -428,6 +438,81 @@ int tree_sample(pid_t pgid, struct tree_sample *s)
     }
     closedir(d);
     return s->procs > 0 ? 0 : -1;
+}
+
+/*
+ * The server's side of each connection, through sock_diag (netlink): its
+ * TCP counters say whether the server ever sent on it. A connection whose
+ * socket has received data (a request) but sent none was never answered:
+ * still in the kernel's accept queue (never accepted), or accepted and
+ * never read. One dump of the established TCP sockets, filtered here by
+ * local port (on 10,000 connections: 20,000 sockets, both ends, about
+ * 6 MB of messages).
+ */
+int tcp_unanswered(unsigned port, unsigned char *peers)
+{
+    memset(peers, 0, 65536 / 8);
+    int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (fd < 0)
+        return -errno;
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 r;
+    } req = {
+        .nlh = {.nlmsg_len = sizeof(req),
+                .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+        .r = {.sdiag_family = AF_INET,
+              .sdiag_protocol = IPPROTO_TCP,
+              .idiag_states = 1u << 1, /* TCP_ESTABLISHED */
+              .idiag_ext = 1u << (INET_DIAG_INFO - 1)},
+    };
+    if (send(fd, &req, sizeof(req), 0) != (ssize_t)sizeof(req)) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    static char buf[1 << 16] __attribute__((aligned(NLMSG_ALIGNTO)));
+    int count = 0, rc = 0, done = 0;
+    while (!done && rc == 0) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            rc = n < 0 ? -errno : -EIO;
+            break;
+        }
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (size_t)n);
+             h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE) {
+                done = 1;
+                break;
+            }
+            if (h->nlmsg_type == NLMSG_ERROR) {
+                const struct nlmsgerr *e = NLMSG_DATA(h);
+                rc = e->error < 0 ? e->error : -EIO;
+                break;
+            }
+            const struct inet_diag_msg *m = NLMSG_DATA(h);
+            if (ntohs(m->id.idiag_sport) != port)
+                continue;
+            int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
+            for (const struct rtattr *a = (const struct rtattr *)(m + 1); RTA_OK(a, len);
+                 a = RTA_NEXT(a, len)) {
+                const struct tcp_info *ti = RTA_DATA(a);
+                if (a->rta_type != INET_DIAG_INFO ||
+                    RTA_PAYLOAD(a) < offsetof(struct tcp_info, tcpi_data_segs_out) + 4)
+                    continue;
+                if (ti->tcpi_data_segs_in > 0 && ti->tcpi_data_segs_out == 0) {
+                    unsigned peer = ntohs(m->id.idiag_dport);
+                    peers[peer / 8] |= (unsigned char)(1u << (peer % 8));
+                    count++;
+                }
+            }
+        }
+    }
+    close(fd);
+    return rc != 0 ? rc : count;
 }
 
 long raise_nofile(void)

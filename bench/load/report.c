@@ -18,9 +18,10 @@
  * median, its spread (max - min) / median. A point with a failed row (an
  * error: the server died, did not start or stop, a client hung) is a
  * failure, shown as one and left out of charts and verdicts. A point whose
- * client saw socket errors, timeouts or non-2xx replies is "unclean": it is
- * drawn, but it wins no comparison while a clean point exists (a server that
- * starves connections does not win on the throughput of the ones it serves).
+ * client saw socket errors, timeouts or non-2xx replies, or that left
+ * connections unserved, is "unclean": it is drawn, but it wins no
+ * comparison while a clean point exists (a server that starves connections
+ * does not win on the throughput of the ones it serves).
  */
 #include "report/report.h"
 #include "load/servers.h"
@@ -937,8 +938,10 @@ static void errors_write(FILE *f, const struct data *d)
                 nz(r->err_timeout), nz(r->err_other), nz(r->non2xx), nz(r->unserved));
     }
     if (unclean)
-        fputs("\nwrk's timeout count is not a count of requests: it adds one per connection "
-              "whose request is older than --timeout at each of its checks.\n\n",
+        fputs("\nwrk's timeouts are replies slower than its --timeout; a request never "
+              "answered is counted by no client: \"connections unserved\" are the server's "
+              "sockets that had received a request but sent nothing, at half time and again "
+              "at the end of the run.\n\n",
               f);
     if (!failed && !unclean)
         fputs("No run failed, and no client saw an error or a non-2xx reply.\n\n", f);

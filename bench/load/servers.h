@@ -64,7 +64,7 @@
     X(srv_lost, I)                                                                                 \
     X(srv_died, I)        /* prefork processes that died (and were replaced) */                    \
     X(srv_fds, I)         /* descriptors the server left open (0: none leaked) */                  \
-    X(unserved, I)        /* connections never served: not accepted, or refused (point.c) */       \
+    X(unserved, I)        /* connections never answered, from the server's sockets (point.c) */    \
     X(count_check, S)     /* exact, window:K, or mismatch:... (see point.c) */                     \
     X(pss_idle_kb, N)     /* Pss of the server's processes, ready and idle */                      \
     X(pss_kb, N)          /* their highest Pss sampled during the run */                           \
@@ -171,6 +171,11 @@ struct tree_sample {
     long procs, threads;
 };
 int tree_sample(pid_t pgid, struct tree_sample *s);
+
+/* The server-side TCP connections on port that received data but never sent
+ * any (unanswered since they opened): their peers' ports set in peers (a
+ * 65536-bit map). Their count, or a negative errno. */
+int tcp_unanswered(unsigned port, unsigned char *peers);
 
 /* Raises RLIMIT_NOFILE's soft limit to the hard one; returns the new soft limit. */
 long raise_nofile(void);

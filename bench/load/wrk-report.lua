@@ -11,10 +11,10 @@
 -- microseconds from wrk's histogram (a request's latency runs from the
 -- write of its first byte to the end of its response; wrk is closed-loop,
 -- so a slow reply delays the next send and the figures understate what an
--- open-loop client would see). wrk's timeout count is not a count of
--- requests: wrk adds one per connection whose request is older than
--- --timeout at each of its 2 s checks, and one per response slower than
--- --timeout when it arrives.
+-- open-loop client would see). wrk's timeout count is the replies that
+-- came slower than --timeout (their latency is left out of the
+-- percentiles); a request that never gets a reply is counted nowhere, so
+-- the driver looks at the server's sockets for connections never served.
 --
 -- With the argument "count", the script also defines request(), which
 -- returns the same pre-formatted request every time and counts it, so that

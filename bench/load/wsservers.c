@@ -12,9 +12,9 @@
  *   1. wrk at each connection count, server pinned to its CPUs and the
  *      client to the others ("pinned"). A count is left out where one round
  *      of requests, one per connection, would take the server longer than
- *      half of wrk's --timeout (10,000 connections at 2 ms: every request
- *      would time out, which measures the timeout, not the model), and
- *      after the model failed at a smaller count (it did not survive).
+ *      the run (10,000 connections at 2 ms: 20 s of CPU, so no connection
+ *      would get a second reply: that measures the queue, not the model),
+ *      and after the model failed at a smaller count (it did not survive).
  *   2. wsopen at --open-connections connections, at fractions (--ladder) of
  *      the wrk throughput just measured at that many connections (the
  *      best at any count if that point failed or was not run).
@@ -103,7 +103,7 @@ static void usage(FILE *f)
             "  --costs LIST          CPU work per request, us[:fanout] (default 0,100,2000:2)\n"
             "  --connections LIST    wrk's connection counts (default 1,16,64,256,1024,10000)\n"
             "  --duration S          seconds per wrk and h2load run (default 3)\n"
-            "  --timeout S           the clients' request timeout (default 5)\n"
+            "  --timeout S           the clients' request timeout, whole seconds (default 5)\n"
             "  --repetitions N       runs of each wrk point (default 1)\n"
             "  --ladder F,F          open-loop rates, as fractions of wrk's throughput at the\n"
             "                        same model, cost and connections (default\n"
@@ -598,11 +598,11 @@ static const struct srow *run_one(struct suite *s, const char *model, int shared
     return &s->rows[s->nrows - 1];
 }
 
-/* Would one round of requests, one per connection, outlast half the timeout? */
+/* Would one round of requests, one per connection, outlast the run? */
 static int too_slow(const struct suite *s, const struct cost *c, unsigned conns, int shared)
 {
     double cpus = CPU_COUNT(shared ? &s->all_cpus : &s->server_cpus);
-    return conns * (c->work_us / 1e6) / cpus > s->o->timeout / 2;
+    return conns * (c->work_us / 1e6) / cpus > s->o->duration;
 }
 
 static int row_failed(const struct srow *r)
@@ -619,7 +619,7 @@ static void run_wrk_sweep(struct suite *s, const char *model, const struct cost 
         unsigned conns = o->conns[k];
         if (too_slow(s, c, conns, shared)) {
             if (o->dry_run)
-                printf("%s work=%u c=%u: left out (one round would outlast half the timeout)\n",
+                printf("%s work=%u c=%u: left out (one round of requests would outlast the run)\n",
                        model, c->work_us, conns);
             s->total -= o->reps;
             continue;
