@@ -273,6 +273,7 @@ void point_run(const struct tools *t, const struct server_spec *s, const struct 
     double round_s = a.connections * (s->work_us / 1e6) / CPU_COUNT(&s->cpus);
     double probe[2] = {fmax(0.3, fmax(a.duration_s / 2, 2 * round_s)), a.duration_s - 0.2};
     static unsigned char peers[2][65536 / 8];
+    long established = 0;
     int probed = probe[0] < probe[1] ? 0 : 2, probe_err = 0;
     struct child *both[2] = {&cli, &srv};
     while (!cli.exited && now_s() - cli.started < limit && !proc_interrupted()) {
@@ -282,7 +283,7 @@ void point_run(const struct tools *t, const struct server_spec *s, const struct 
             next = at + SAMPLE_S;
         }
         if (probed < 2 && at - cli.started >= probe[probed]) {
-            int n = tcp_unanswered(a.port, peers[probed]);
+            int n = tcp_unanswered(a.port, peers[probed], &established);
             probe_err = n < 0 ? n : probe_err;
             probed++;
         }
@@ -290,9 +291,13 @@ void point_run(const struct tools *t, const struct server_spec *s, const struct 
         child_pump(both, 2, wake > 0 ? (int)(wake * 1000) + 1 : 0);
     }
     if (probed == 2 && probe[0] < probe[1] && probe_err == 0) {
+        /* ... and the connections the server does not even hold: the
+         * client opened them, but the accept queue was full. */
         int64_t both_times = 0;
         for (size_t i = 0; i < sizeof(peers[0]); i++)
             both_times += __builtin_popcount(peers[0][i] & peers[1][i]);
+        if (established < (long)a.connections)
+            both_times += (long)a.connections - established;
         r->unserved = both_times;
     } else if (probe_err != 0) {
         append_error(r, "sock_diag: %s (connections unserved not known)", strerror(-probe_err));

@@ -449,9 +449,10 @@ int tree_sample(pid_t pgid, struct tree_sample *s)
  * local port (on 10,000 connections: 20,000 sockets, both ends, about
  * 6 MB of messages).
  */
-int tcp_unanswered(unsigned port, unsigned char *peers)
+int tcp_unanswered(unsigned port, unsigned char *peers, long *established)
 {
     memset(peers, 0, 65536 / 8);
+    *established = 0;
     int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
     if (fd < 0)
         return -errno;
@@ -496,6 +497,7 @@ int tcp_unanswered(unsigned port, unsigned char *peers)
             const struct inet_diag_msg *m = NLMSG_DATA(h);
             if (ntohs(m->id.idiag_sport) != port)
                 continue;
+            ++*established;
             int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof(*m)));
             for (const struct rtattr *a = (const struct rtattr *)(m + 1); RTA_OK(a, len);
                  a = RTA_NEXT(a, len)) {

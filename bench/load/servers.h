@@ -174,8 +174,10 @@ int tree_sample(pid_t pgid, struct tree_sample *s);
 
 /* The server-side TCP connections on port that received data but never sent
  * any (unanswered since they opened): their peers' ports set in peers (a
- * 65536-bit map). Their count, or a negative errno. */
-int tcp_unanswered(unsigned port, unsigned char *peers);
+ * 65536-bit map). Their count, or a negative errno; *established: every
+ * established server-side connection on port (accepted or in the accept
+ * queue; those the kernel left half-open, the queue full, are not). */
+int tcp_unanswered(unsigned port, unsigned char *peers, long *established);
 
 /* Raises RLIMIT_NOFILE's soft limit to the hard one; returns the new soft limit. */
 long raise_nofile(void);
