@@ -89,19 +89,16 @@ expect_text "$OUT/command.txt" "--quick --models eventloop"
 expect_text "$OUT/README.md" "## The guides' claims"
 expect_text "$OUT/README.md" "## Which model wins where (wrk)"
 expect_text "$WORK/quick.out" "## The guides' claims"
-# eventloop serves every connection (empty: not known, the run too short to tell)
-u=$(col unserved)
-checks=$((checks + 1))
-awk -F, -v u="$u" 'NR > 1 && $u != "" && $u != 0 {print "line " NR ": unserved " $u; bad=1} END {exit bad}' \
-    "$CSV" || fail "results.csv: eventloop left connections unserved (above)"
+
 # the report reads back what the driver wrote
 timeout 60 "$DRIVER" --report "$OUT" --no-charts >"$WORK/again.out" 2>&1
 expect_eq "--report on the quick run: exit status" "$?" 0
 
 # --- 4. Connections never served are seen ------------------------------------------
 # threadpool's 64 threads each serve one connection until it closes: of 100,
-# 36 are never answered while wrk runs.
-timeout 120 "$DRIVER" --models threadpool --costs 0 --connections 100 --duration 1 --no-open \
+# 36 are never answered while wrk runs (the others are, within the first of
+# its 2 s, at work 0, even under a sanitizer).
+timeout 120 "$DRIVER" --models threadpool --costs 0 --connections 100 --duration 2 --no-open \
     --no-crosscheck --no-report --server "$WSSERVE" --out "$WORK/starve" </dev/null \
     >"$WORK/starve.out" 2>"$WORK/starve.err"
 expect_eq "threadpool at 100 connections: exit status ($(tail -2 "$WORK/starve.err"))" "$?" 0
