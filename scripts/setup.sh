@@ -8,6 +8,7 @@ packages=(
   libck-dev libhwloc-dev hwloc        # Concurrency Kit; hwloc and its lstopo
   libbenchmark-dev libtbb-dev         # Google Benchmark; oneTBB (a peer executor)
   libuv1-dev libhttp-parser-dev       # libuv: the event loops (executors, wsserve); wsserve's HTTP parser
+  wrk nghttp2-client                  # the servers suite's clients: wrk, and h2load (its cross-check)
   gnuplot-nox                         # charts
   valgrind                            # callgrind: instruction counts per spawn
   spin                                # model checker: sched/shutdown.pml

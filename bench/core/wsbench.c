@@ -43,7 +43,9 @@ static void usage(FILE *f)
         "usage: wsbench [options] [gbench flags]\n"
         "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
         "  --suite NAME         default (the README's), sched (libwsched's targets), micro,\n"
-        "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep)\n"
+        "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep),\n"
+        "                       servers (wsserve's models under wrk: runs wsbench-servers with\n"
+        "                       the other arguments; --suite servers --help lists its own)\n"
         "  --executors A,B      only these (%s;\n"
         "                       variants run only when named: %s)\n"
         "  --workloads A,B      only these (%s)\n"
@@ -355,8 +357,45 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     return 0;
 }
 
+/* --suite servers is another program (bench/load/wsservers.c), beside this
+ * one: it is run with the other arguments. Returns only if it is not. */
+static int exec_servers(int argc, char **argv)
+{
+    int at = -1;
+    for (int i = 1; i + 1 < argc && at < 0; i++)
+        if (strcmp(argv[i], "--suite") == 0 && strcmp(argv[i + 1], "servers") == 0)
+            at = i;
+    if (at < 0)
+        return 0;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash == NULL ||
+        snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "wsbench-servers") >=
+            (int)(sizeof(exe) - (size_t)(slash + 1 - exe))) {
+        fprintf(stderr, "wsbench: cannot find wsbench-servers beside this program\n");
+        return 2;
+    }
+    char **args = malloc((size_t)argc * sizeof(*args));
+    if (args == NULL)
+        return 2;
+    int k = 0;
+    args[k++] = exe;
+    for (int i = 1; i < argc; i++)
+        if (i != at && i != at + 1)
+            args[k++] = argv[i];
+    args[k] = NULL;
+    execv(exe, args);
+    fprintf(stderr, "wsbench: --suite servers: cannot run %s: %s\n", exe, strerror(errno));
+    free(args);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
+    int ex = exec_servers(argc, argv);
+    if (ex != 0)
+        return ex;
     char **argv0 = malloc(((size_t)argc + 3) * sizeof(*argv0));
     if (argv0 == NULL)
         return 2;
