@@ -260,6 +260,18 @@ static void ws__io_post(struct ws_pool *p, ws_task *list)
 {
     if (list == NULL)
         return;
+    /* list is newest first (ws__io_complete prepends, in the order the
+     * events came). Pushed oldest first, they are taken oldest first: a
+     * batch of 64 events otherwise ran last-reported first, and the first
+     * reported waited for the whole batch. */
+    ws_task *fifo = NULL;
+    while (list != NULL) {
+        ws_task *next = list->ws__link;
+        list->ws__link = fifo;
+        fifo = list;
+        list = next;
+    }
+    list = fifo;
     while (list != NULL) {
         ws_task *next = list->ws__link;
         ws_io *req = WS_CONTAINER_OF(list, ws_io, ws__task);
