@@ -270,7 +270,9 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     }
     size_t nbms;
     struct bm *bms = suite_bms(&nbms);
-    struct bench_def *defs = *defs_out = calloc(nbms + 8, sizeof(*defs));
+    size_t nmicro;
+    micro_defs(&nmicro); /* room for them all, whatever the suite */
+    struct bench_def *defs = *defs_out = calloc(nbms + nmicro, sizeof(*defs));
     if (defs == NULL || runner_init() != 0)
         return 2;
     /* A median needs repetitions: unless the user chose them (by flag or by

@@ -355,21 +355,27 @@ void grain_readme(FILE *f, const struct extras *x)
     for (size_t k = 0; k < 2 * nw; k++)
         fputs("---|", f);
     fputc('\n', f);
-    const char *last = NULL;
+    /* The models, in the registry's order. */
+    const char **ex = xrealloc(NULL, x->nm * sizeof(*ex));
+    size_t ne = 0;
     for (size_t i = 0; i < x->nm; i++) {
-        const char *e = x->m[i].exec;
-        int seen = 0;
-        for (size_t j = 0; j < i; j++)
-            seen |= strcmp(x->m[j].exec, e) == 0;
-        if (seen || (last && strcmp(last, e) == 0))
+        size_t k = 0;
+        while (k < ne && strcmp(ex[k], x->m[i].exec) != 0)
+            k++;
+        if (k < ne)
             continue;
-        last = e;
-        fprintf(f, "| %s |", e);
+        for (k = ne++; k > 0 && exec_rank(ex[k - 1]) > exec_rank(x->m[i].exec); k--)
+            ex[k] = ex[k - 1];
+        ex[k] = x->m[i].exec;
+    }
+    for (size_t i = 0; i < ne; i++) {
+        fprintf(f, "| %s |", ex[i]);
         for (int tree = 0; tree < 2; tree++)
             for (size_t k = 0; k < nw; k++)
-                fprintf(f, " %s |", metg_text(metg_find(x, e, tree, ws[k])).s);
+                fprintf(f, " %s |", metg_text(metg_find(x, ex[i], tree, ws[k])).s);
         fputc('\n', f);
     }
+    free(ex);
     fputc('\n', f);
     /* The target: stealing's tree METG at all cores, against each peer. */
     unsigned w = all_cores(x);
