@@ -15,7 +15,8 @@ static void idle_row(struct extras *x, char **v)
                          .burst_cpu_s = strtod(v[3], NULL),
                          .steady_cpu_s = strtod(v[4], NULL),
                          .wake_p50_ns = strtod(v[5], NULL),
-                         .wake_p99_ns = strtod(v[6], NULL)};
+                         .wake_p99_ns = strtod(v[6], NULL),
+                         .samples = (unsigned)strtoul(v[7], NULL, 10)};
     snprintf(r.exec, sizeof(r.exec), "%s", v[0]);
     snprintf(r.error, sizeof(r.error), "%s", v[8]);
     PUSH(x->idle, x->nidle, x->capidle, r);
@@ -102,7 +103,7 @@ void idle_readme(FILE *f, const struct extras *x)
           "short tasks, then the pool's CPU time (all its threads, and a process pool's live "
           "workers read from /proc) over the 2 s right after it and over the 2 s after those; "
           "then the latency from idle to a task's start (a single task submitted after a "
-          "pause), p50 and p99.\n\n"
+          "pause), p50 and p99 by nearest rank.\n\n"
           "| Model | Workers | CPU after a burst | CPU, steady | Wake-up p50 | Wake-up p99 |\n"
           "|---|---|---|---|---|---|\n",
           f);
@@ -120,6 +121,9 @@ void idle_readme(FILE *f, const struct extras *x)
                 fmt_sig3(100 * share(r->steady_cpu_s, r->window_s)).s, fmt_ns(r->wake_p50_ns).s,
                 fmt_ns(r->wake_p99_ns).s);
     }
+    if (x->nidle > 0 && x->idle[0].samples > 0)
+        fprintf(f, "\nWake-up samples per model: %u (below 100, the p99 is the largest).\n",
+                x->idle[0].samples);
     fputc('\n', f);
     if (me == NULL) {
         fputs("No idle result for stealing: no target line.\n\n", f);

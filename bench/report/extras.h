@@ -28,7 +28,7 @@ struct metg {
 /* A line of idle.csv (bench/micro/idle.c writes it). */
 struct idle_row {
     char exec[64], error[256];
-    unsigned workers;
+    unsigned workers, samples;
     double window_s, burst_cpu_s, steady_cpu_s, wake_p50_ns, wake_p99_ns;
 };
 
