@@ -120,8 +120,16 @@ static void topology_text(char *out, size_t cap)
 
 static time_t g_started; /* when context_write() wrote the date */
 
+static const char *g_dir; /* the results directory, once context_write() has it */
+
+const char *context_dir(void)
+{
+    return g_dir;
+}
+
 int context_write(const char *dir, int argc, char **argv)
 {
+    g_dir = dir;
     char path[PATH_MAX], commit[64], model[256], topo[2048], date[32];
     struct utsname u;
     time_t now = g_started = time(NULL);

@@ -81,6 +81,9 @@ void context_registry_names(char *out, size_t cap, int variants);
 void context_git_commit(char *out, size_t cap);
 /* Writes dir/context.txt and dir/command.txt, and gives gbench the context. 0, or -1. */
 int context_write(const char *dir, int argc, char **argv);
+/* The results directory context_write() wrote to, or NULL (--out -): where
+ * the micro-benchmarks with files of their own (idle.csv) put them. */
+const char *context_dir(void);
 /* Adds when the run finished and how long it took to dir/context.txt. */
 void context_finish(const char *dir);
 int context_mkdir_p(const char *dir);

@@ -24,6 +24,10 @@ static const unsigned W_ONE_TWO[] = {1, 2, 0};
 static const unsigned W_TWO[] = {2, 0};
 static const unsigned W_EIGHT[] = {8, 0};
 static const unsigned W_MIXED_IO[] = {16, 64, 256, 0};
+static const unsigned W_GRAIN[] = {1, 2, 4, 0}; /* 4: oversubscribed on 2 cores */
+
+/* The grain sweep's models in the default suite: all but the serial twin. */
+#define G_MODELS "threadpool,procpool,stealing,openmp,tbb,eventloop,eventloop-cores"
 
 /* One line of a suite: a workload with parameters on some executors. */
 struct suite_line {
@@ -55,9 +59,76 @@ static const struct suite_line suite_default[] = {
     {"mixed", NULL, "openmp,tbb", W_EIGHT, NULL},
     /* An event loop overlaps every wait and computes on its one thread. */
     {"mixed", NULL, "eventloop,eventloop-cores", W_CPU, NULL},
+    /* The granularity sweep, coarse: one point a decade from 100 ns to 10 ms,
+     * both shapes, all cores (--suite grain has the fine sweep). tasks is
+     * GRAIN_SWEEP_NS / ns within [16, 20000] (grain_sweep_tasks()); each
+     * benchmark is then gbench's 3 x 0.2 s (an iteration's kernels are
+     * at most 16 x 10 ms / 2 = 80 ms), about 0.65 s with its set-up: 6
+     * points x 2 shapes x 7 models (eventloop at its 1 worker; no serial
+     * twin: efficiency is against the calibrated kernel) = 84 benchmarks,
+     * about 55 s. */
+    {"grain", "ns:100/tasks:20000", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:100/tasks:20000/shape:tree", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:1000/tasks:20000", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:1000/tasks:20000/shape:tree", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:10000/tasks:2000", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:10000/tasks:2000/shape:tree", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:100000/tasks:200", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:100000/tasks:200/shape:tree", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:1000000/tasks:20", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:1000000/tasks:20/shape:tree", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:10000000/tasks:16", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:10000000/tasks:16/shape:tree", G_MODELS, W_TWO, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 /* clang-format on */
+
+/*
+ * The granularity sweep (--suite grain): task durations from 100 ns to
+ * 10 ms, GRAIN_STEPS_PER_DECADE points a decade (12 a decade-pair, Task
+ * Bench's density), both shapes, at 1, 2 and 4 workers. Each point does
+ * GRAIN_SWEEP_NS of kernels, but at least 16 tasks (so that 4 workers get
+ * 4 each) and at most 20,000: the slowest model's cost per task (a process
+ * pool's round trip, tens of microseconds) then bounds an iteration at
+ * 20,000 x ~30 us = 0.6 s where the kernels alone would be 2 ms.
+ */
+#define GRAIN_SWEEP_NS         20000000ull /* 20 ms of kernels a point */
+#define GRAIN_SWEEP_MIN_TASKS  16
+#define GRAIN_SWEEP_MAX_TASKS  20000
+#define GRAIN_STEPS_PER_DECADE 6
+#define GRAIN_DECADES          5 /* 100 ns .. 10 ms */
+
+static uint64_t grain_sweep_tasks(uint64_t ns)
+{
+    uint64_t n = GRAIN_SWEEP_NS / ns;
+    return n < GRAIN_SWEEP_MIN_TASKS   ? GRAIN_SWEEP_MIN_TASKS
+           : n > GRAIN_SWEEP_MAX_TASKS ? GRAIN_SWEEP_MAX_TASKS
+                                       : n;
+}
+
+static int add_line(const struct suite_line *l, const struct options *o);
+
+/* Every point of the fine sweep, both shapes, on every model. */
+static int add_grain_sweep(const struct options *o)
+{
+    for (int k = 0; k <= GRAIN_STEPS_PER_DECADE * GRAIN_DECADES; k++) {
+        /* 100 x 10^(k/6), rounded: 100, 147, 215, 316, 464, 681, 1000, ... */
+        uint64_t ns = 100;
+        double f = 1;
+        for (int i = 0; i < k; i++)
+            f *= 1.4677992676220695; /* 10^(1/6) */
+        ns = (uint64_t)(100 * f + 0.5);
+        for (int tree = 0; tree < 2; tree++) {
+            char params[96];
+            snprintf(params, sizeof(params), "ns:%" PRIu64 "/tasks:%" PRIu64 "%s", ns,
+                     grain_sweep_tasks(ns), tree ? "/shape:tree" : "");
+            struct suite_line l = {"grain", params, "all", W_GRAIN, NULL};
+            if (add_line(&l, o) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
 
 /* Issue 2's targets: spawn overhead, scaling, nqueens (plus micro.c). */
 static const struct suite_line suite_sched[] = {
@@ -77,7 +148,7 @@ static const struct suite_line suite_large[] = {
     {NULL, NULL, NULL, NULL, NULL},
 };
 
-#define MAX_BMS 1024
+#define MAX_BMS 2048 /* --suite grain: 31 points x 2 shapes x 19 */
 
 static struct bm g_bms[MAX_BMS];
 static size_t g_nbms;
@@ -213,6 +284,8 @@ int suite_build(const struct options *o)
         }
         return 0;
     }
+    if (strcmp(o->suite, "grain") == 0)
+        return add_grain_sweep(o);
     /* A workload with --params runs once, on its first line's executors;
      * one the suite lacks, on all executors with the default sweep. */
     int done[sizeof(o->ovr) / sizeof(o->ovr[0])] = {0}; /* per override: has run */

@@ -44,6 +44,7 @@ static void usage(FILE *f)
         "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
         "  --suite NAME         default (the README's), sched (libwsched's targets), micro,\n"
         "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep),\n"
+        "                       grain (the fine granularity sweep: 100 ns to 10 ms, METG),\n"
         "                       servers (wsserve's models under wrk: runs wsbench-servers with\n"
         "                       the other arguments; --suite servers --help lists its own)\n"
         "  --executors A,B      only these (%s;\n"
@@ -150,7 +151,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         }
     }
     if (strcmp(o->suite, "default") != 0 && strcmp(o->suite, "sched") != 0 &&
-        strcmp(o->suite, "micro") != 0 && strcmp(o->suite, "large") != 0) {
+        strcmp(o->suite, "micro") != 0 && strcmp(o->suite, "large") != 0 &&
+        strcmp(o->suite, "grain") != 0) {
         fprintf(stderr, "wsbench: unknown suite '%s'\n", o->suite);
         return -1;
     }
@@ -268,7 +270,9 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     }
     size_t nbms;
     struct bm *bms = suite_bms(&nbms);
-    struct bench_def *defs = *defs_out = calloc(nbms + 8, sizeof(*defs));
+    size_t nmicro;
+    micro_defs(&nmicro); /* room for them all, whatever the suite */
+    struct bench_def *defs = *defs_out = calloc(nbms + nmicro, sizeof(*defs));
     if (defs == NULL || runner_init() != 0)
         return 2;
     /* A median needs repetitions: unless the user chose them (by flag or by

@@ -42,6 +42,7 @@
 #include <wsched.h>
 
 #include "gbench.h"
+#include "micro/idle_bench.h"
 #include "micro/micro.h"
 
 #define MICRO_RETRIES   100
@@ -390,6 +391,13 @@ static const struct bench_def micro_table[] = {
 
 const struct bench_def *micro_defs(size_t *n)
 {
-    *n = sizeof(micro_table) / sizeof(micro_table[0]);
-    return micro_table;
+    /* libwsched's own, then every model's idle cost and memory per task. */
+    static struct bench_def all[sizeof(micro_table) / sizeof(micro_table[0]) + 8];
+    size_t ni, nt = sizeof(micro_table) / sizeof(micro_table[0]);
+    const struct bench_def *idle = idle_defs(&ni);
+    memcpy(all, micro_table, sizeof(micro_table));
+    for (size_t i = 0; i < ni && nt < sizeof(all) / sizeof(all[0]); i++)
+        all[nt++] = idle[i];
+    *n = nt;
+    return all;
 }

@@ -266,6 +266,7 @@ int readme_write(const struct report *rp, const struct verdict *v, size_t nv, co
     else
         fputs("No workload has a usable result.\n", f);
     fputc('\n', f);
+    extras_readme(f, rp, link);
 
     readme_charts(f, rp, link);
     readme_micro(f, rp);

@@ -115,7 +115,15 @@ struct wcase {
     size_t n;
 };
 
-enum section { SEC_SPEEDUP, SEC_THROUGHPUT, SEC_LATENCY, SEC_OVERHEAD, SEC_CPUWALL, NSEC };
+enum section {
+    SEC_SPEEDUP,
+    SEC_THROUGHPUT,
+    SEC_LATENCY,
+    SEC_OVERHEAD,
+    SEC_CPUWALL,
+    NSEC,
+    SEC_EXTRA = NSEC /* grain, idle, memory: extras_readme() places them */
+};
 
 struct chart {
     enum section sec;
@@ -148,6 +156,7 @@ struct report {
     size_t ncharts, cap_charts;
     enum draw_state draw;
     int draw_failures;
+    struct extras *extras; /* the granularity sweep, idle and memory (extras.c) */
 };
 
 /* Repetitions this far apart (relative to the median) make a benchmark noisy. */
@@ -323,5 +332,39 @@ void verdict_write(FILE *f, const struct verdict *v, size_t nv);
  * run. 0 or -1. */
 int readme_write(const struct report *rp, const struct verdict *v, size_t nv, const char *ctx,
                  const char *cmd, const char *path, int index);
+
+/* ---- the granularity sweep, idle cost, memory per task (extras.c, chart_grain.c, metg.c,
+ * chart_idle.c, chart_memory.c) -------------------------------------------------------- */
+
+/* One point of an efficiency curve: a task duration and the efficiency there. */
+struct grain_point {
+    double ns, eff;
+};
+
+enum metg_result {
+    METG_FOUND, /* *out: interpolated between the two points that bracket the level */
+    METG_BELOW, /* at the level already at the smallest duration: "< min" */
+    METG_ABOVE, /* below the level at the largest duration: "> max" */
+    METG_NONE,  /* no points */
+};
+
+/*
+ * The minimum effective task granularity: the duration above which the
+ * efficiency stays at or above level (0.5 for METG(50%)), interpolated in
+ * log(ns) between the last point below the level and the next one. p is
+ * sorted by ns, ascending, n >= 0.
+ */
+enum metg_result metg_interpolate(const struct grain_point *p, size_t n, double level, double *out);
+
+/* Takes the grain workload's rows out of the cases (they have charts and a
+ * table of their own), reads idle.csv and memory.csv, and writes their
+ * charts. 0, or -1 on a write error. ctx: context.txt, or NULL. */
+int extras_prepare(struct report *rp, const char *ctx);
+
+/* The METG table, the idle and memory tables, their charts and verdict
+ * lines, in markdown; link as in readme_write(). */
+void extras_readme(FILE *f, const struct report *rp, const char *link);
+
+void extras_free(struct report *rp);
 
 #endif /* WSBENCH_REPORT_H */

@@ -51,6 +51,7 @@ static void report_free(struct report *rp)
     for (size_t i = 0; i < rp->ncharts; i++)
         free(rp->charts[i].text.s);
     free(rp->charts);
+    extras_free(rp);
 }
 
 /* Reads context.txt or command.txt; NULL if absent. -1 in *bad on a read error. */
@@ -145,7 +146,7 @@ int main(int argc, char **argv)
     build_cases(&rp);
     ctx = read_side_file(&rp, "context.txt", &rc);
     cmd = read_side_file(&rp, "command.txt", &rc);
-    if (rc != 0 || charts_write(&rp) != 0) {
+    if (rc != 0 || extras_prepare(&rp, ctx) != 0 || charts_write(&rp) != 0) {
         rc = 1;
         goto out;
     }
