@@ -155,6 +155,9 @@ static int csv_parse_line(char *buf, struct row *r, char *err, size_t errlen)
         size_t off;
     } nums[] = {
         {COL_real_ns, offsetof(struct row, real_ns)},
+        {COL_ci_lo, offsetof(struct row, ci_lo)},
+        {COL_ci_hi, offsetof(struct row, ci_hi)},
+        {COL_ci_conf, offsetof(struct row, ci_conf)},
         {COL_cpu_ns, offsetof(struct row, cpu_ns)},
         {COL_tasks, offsetof(struct row, tasks)},
         {COL_tasks_per_s, offsetof(struct row, tasks_per_s)},
@@ -174,6 +177,11 @@ static int csv_parse_line(char *buf, struct row *r, char *err, size_t errlen)
             return -1;
         }
         memcpy((char *)r + nums[i].off, &v, sizeof(v));
+    }
+    if (r->ci_conf > 1 || r->ci_lo > r->ci_hi) {
+        snprintf(err, errlen, "'ci_lo' must not exceed 'ci_hi', nor 'ci_conf' 1 (got %s, %s, %s)",
+                 f[COL_ci_lo], f[COL_ci_hi], f[COL_ci_conf]);
+        return -1;
     }
     return 0;
 }
