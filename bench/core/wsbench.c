@@ -46,11 +46,12 @@
  * open (the winner's interval overlaps the runner-up's), within
  * EXTRA_BUDGET seconds; results.csv's reps column says what each got.
  */
-#define ROUNDS        6
-#define EXTRA_ROUNDS  4
-#define ROUND_SECONDS 0.05
-#define EXTRA_BUDGET  40.0
-#define MICRO_REPS    3 /* the microbenchmarks' repetitions (gbench's, not rounds) */
+#define ROUNDS          6
+#define EXTRA_ROUNDS    4
+#define ROUND_SECONDS   0.05
+#define EXTRA_BUDGET    40.0
+#define MICRO_REPS      3   /* the microbenchmarks' repetitions (gbench's, not rounds) */
+#define GBENCH_MIN_TIME 0.2 /* gbench's repetitions, unless --benchmark_min_time */
 
 /* ---- the command line ---------------------------------------------------------------------- */
 
@@ -421,11 +422,14 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
         if ((e = rounds_defs(bms, nbms, defs, &nd)) != 0)
             return 2;
     } else if (strcmp(o.suite, "micro") != 0) {
+        int user_min =
+            has_flag(argc0, argv0, "--benchmark_min_time") || getenv("BENCHMARK_MIN_TIME") != NULL;
         for (size_t i = 0; i < nbms; i++)
             defs[nd++] = (struct bench_def){.name = bms[i].name,
                                             .fn = runner_bm,
                                             .user = &bms[i],
                                             .iterations = o.quick ? 1 : 0,
+                                            .min_time = o.quick || user_min ? 0 : GBENCH_MIN_TIME,
                                             .repetitions = o.quick ? 1 : 0};
     }
     if (o.micro && !o.quick &&
