@@ -5,7 +5,10 @@
  * reads them by the same list (report/csv.c).
  *
  * results/<YYYY-MM-DD>_<commit>/
- *   raw.json      Google Benchmark's own JSON (--benchmark_out), untouched
+ *   raw.json      Google Benchmark's own JSON (--benchmark_out), untouched; in
+ *                 rounds (wsbench.c) one entry per benchmark and round,
+ *                 <name>/round:<k>, one iteration of `runs` whole runs
+ *                 (real_time is theirs together; runs 0: a round not needed)
  *   results.csv   one row per benchmark run, columns below (written by wsbench)
  *   command.txt   the exact command line
  *   context.txt   key: value lines: date, git commit, compiler and flags,

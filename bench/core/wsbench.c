@@ -84,7 +84,8 @@ static void usage(FILE *f)
         "(--benchmark_filter, --benchmark_repetitions, --benchmark_format=json, ...) work as "
         "usual;\n"
         "without them each benchmark runs once per round, 6 rounds in a shuffled order, and up\n"
-        "to 4 rounds more where a verdict is open; results.csv has each median's 95%% interval.\n",
+        "to 4 rounds more where a verdict is open (names then end in /round:<k>, which a\n"
+        "--benchmark_filter sees); results.csv has each median's 95%% interval.\n",
         execs, variants, workloads);
 }
 
@@ -259,6 +260,7 @@ static struct {
     int *want;   /* per benchmark: gets the adaptive rounds */
     int decided; /* want[] is filled */
     unsigned long seed;
+    char outcome[256]; /* what rounds_decide() chose, for context.txt */
 } g_rounds;
 
 /* xorshift64: the rounds' order, reproducible from the seed in context.txt. */
@@ -282,7 +284,9 @@ static void rounds_decide(void)
     for (size_t i = 0; i < g_rounds.nbms; i++) {
         if (!g_rounds.want[i])
             continue;
-        double cost = EXTRA_ROUNDS * g_rounds.bms[i].rep_seconds;
+        /* A round may also cost a warm-up run: its executor may be new. */
+        const struct bm *b = &g_rounds.bms[i];
+        double cost = EXTRA_ROUNDS * b->rep_seconds * (1.0 + 1.0 / (b->runs ? b->runs : 1));
         if (spent + cost > EXTRA_BUDGET) {
             g_rounds.want[i] = 0;
             continue;
@@ -290,10 +294,11 @@ static void rounds_decide(void)
         spent += cost;
         got++;
     }
-    fprintf(stderr,
-            "wsbench: %zu benchmarks are winners or runners-up of an open verdict; %zu get %d "
-            "more repetitions (about %.0f s of a %.0f s budget)\n",
-            open, got, EXTRA_ROUNDS, spent, EXTRA_BUDGET);
+    snprintf(g_rounds.outcome, sizeof(g_rounds.outcome),
+             "%zu benchmarks are winners or runners-up of an open verdict; %zu got %d more "
+             "repetitions (about %.0f s of a %.0f s budget)",
+             open, got, EXTRA_ROUNDS, spent, EXTRA_BUDGET);
+    fprintf(stderr, "wsbench: %s\n", g_rounds.outcome);
 }
 
 static void round_fn(bench_state *s, void *user)
@@ -498,6 +503,12 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     if (write_out) {
         char path[PATH_MAX];
         context_finish(o.out);
+        snprintf(path, sizeof(path), "%s/context.txt", o.out);
+        FILE *cf = rounds && g_rounds.outcome[0] ? fopen(path, "a") : NULL;
+        if (cf != NULL) {
+            fprintf(cf, "adaptive: %s\n", g_rounds.outcome);
+            fclose(cf);
+        }
         snprintf(path, sizeof(path), "%s/results.csv", o.out);
         size_t rows;
         if (results_write_csv(path, &rows) == 0)
