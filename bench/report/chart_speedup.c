@@ -175,7 +175,8 @@ int chart_speedup(struct report *rp, const struct wcase *c)
         free(s);
         return -1;
     }
-    fprintf(dat, "# %s: speedup over the serial twin\n# workers speedup low high real_ns\n", c->label);
+    fprintf(dat, "# %s: speedup over the serial twin\n# workers speedup low high real_ns\n",
+            c->label);
     struct sbuf plot = {0};
     ci_lines_write(dat, &plot, ch, s, ns, ser, 0);
     unsigned *w;
