@@ -22,7 +22,9 @@ double speedup_ci(const struct row *r, const struct row *ser, double *lo, double
 static void ci_lines_write(FILE *dat, struct sbuf *plot, const struct chart *ch,
                            const struct series *s, size_t ns, const struct row *ser, int per_p)
 {
-    int block = 0;
+    int block = 0, nblocks = 0;
+    for (size_t i = 0; i < ns; i++)
+        nblocks += summarise(&s[i], row_speedup, ser).best != NULL;
     for (size_t i = 0; i < ns; i++) {
         if (summarise(&s[i], row_speedup, ser).best == NULL)
             continue;
@@ -36,11 +38,15 @@ static void ci_lines_write(FILE *dat, struct sbuf *plot, const struct chart *ch,
         }
         fputs("\n\n", dat);
         struct exec_style st = exec_style(s[i].exec);
+        /* Side by side, a little apart, so that bars at one worker count
+         * can be compared rather than drawn over each other. */
+        double shift = 0.04 * (block - (nblocks - 1) / 2.0);
         sb_printf(plot,
-                  "%s'%s.dat' index %d using 1:2:3:4 with yerrorlines lw 2.5 pt %d ps 1.4 "
-                  "lc rgb '%s' title '%s'",
-                  plot->len ? ", \\\n     " : "plot ", ch->base, block++, st.pt, st.color,
+                  "%s'%s.dat' index %d using ($1%+.3f):2:3:4 with yerrorlines lw 2.5 pt %d "
+                  "ps 1.4 lc rgb '%s' title '%s'",
+                  plot->len ? ", \\\n     " : "plot ", ch->base, block, shift, st.pt, st.color,
                   s[i].exec);
+        block++;
     }
 }
 
