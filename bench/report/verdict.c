@@ -115,7 +115,8 @@ static struct ival verdict_interval(const struct verdict *v, const struct row *r
     double lo, hi;
     verdict_score(r, v->by_tps, &lo, &hi);
     if (!(r->ci_conf > 0)) {
-        snprintf(n.s, sizeof(n.s), "[no interval: one repetition]");
+        snprintf(n.s, sizeof(n.s), "%s",
+                 r->reps >= 2 ? "[no interval recorded]" : "[no interval: one repetition]");
         return n;
     }
     char conf[16];

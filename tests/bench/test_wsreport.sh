@@ -244,6 +244,15 @@ expect_rc 0 "$rc" "wsreport on the flip data, charts drawn"
 expect_line "$WORK/flip/charts/speedup_uts_tree-T3.dat" "2 1.9084 1.82482 2 2.62e+08"
 expect_line "$WORK/flip/charts/efficiency_uts_tree-T3.dat" "2 0.954198 0.912409 1 2.62e+08"
 
+# --- 4f. A results.csv from before the interval columns is still read ------
+# (the committed runs up to 2026-12-01): no interval where the repetitions'
+# rows are missing (fib's six are only counted in reps).
+fresh before_ci
+cut -d, -f1-9,13- "$DATA/results.csv" >"$WORK/before_ci/results.csv"
+run before_ci --no-charts "$WORK/before_ci"
+expect_rc 0 "$rc" "wsreport on a results.csv without ci_lo, ci_hi, ci_conf"
+expect_line "$WORK/before_ci.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers [no interval recorded] against 99.9 ms at 2 workers [no interval recorded]); 1.85x faster than serial."
+
 # --- 5. Bad arguments: usage and non-zero -----------------------------------
 run noargs
 expect_rc nonzero "$rc" "no arguments"
