@@ -286,21 +286,31 @@ int results_write_csv(const char *path, size_t *rows)
     }
     add_medians();
     fprintf(f, "%s\n", wsbench_csv_header());
-    size_t written = 0;
-    /* Each benchmark's rows together, in the order it first ran. */
-    for (size_t i = 0; i < g_nrows; i++) {
-        int first = 1;
-        for (size_t j = 0; j < i && first; j++)
-            first = strcmp(g_rows[j].name, g_rows[i].name) != 0;
-        if (!first)
+    size_t written = 0, nbms;
+    const struct bm *bms = suite_bms(&nbms);
+    /* Each benchmark's rows together: the suite's in its order (rounds ran
+     * them shuffled), then the others (the microbenchmarks) as they ran. */
+    for (size_t i = 0, b = 0; i < g_nrows || b < nbms;) {
+        const char *name = NULL;
+        if (b < nbms) {
+            name = bms[b++].name;
+        } else {
+            int first = 1, suite = 0;
+            for (size_t j = 0; j < i && first; j++)
+                first = strcmp(g_rows[j].name, g_rows[i].name) != 0;
+            for (size_t k = 0; k < nbms && !suite; k++)
+                suite = strcmp(bms[k].name, g_rows[i].name) == 0;
+            name = first && !suite ? g_rows[i].name : NULL;
+            i++;
+        }
+        if (name == NULL)
             continue;
         const struct row *reps[MAX_REPS];
         int failed;
-        size_t nreps = rep_rows(g_rows[i].name, reps, MAX_REPS, &failed);
+        size_t nreps = rep_rows(name, reps, MAX_REPS, &failed);
         for (int order = 0; order < 3; order++)
-            for (size_t k = i; k < g_nrows; k++)
-                if (strcmp(g_rows[k].name, g_rows[i].name) == 0 &&
-                    stat_order(g_rows[k].stat) == order) {
+            for (size_t k = 0; k < g_nrows; k++)
+                if (strcmp(g_rows[k].name, name) == 0 && stat_order(g_rows[k].stat) == order) {
                     write_row(f, &g_rows[k], (int64_t)nreps);
                     written++;
                 }
