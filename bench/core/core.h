@@ -20,6 +20,11 @@ struct bm {
     unsigned workers;
     char name[256];
     char label[192]; /* "<workload>/<params>": how run errors name it */
+    /* In rounds (wsbench.c): whole runs per timed repetition, chosen from
+     * the first, timed warm-up run (0: not yet), and the seconds one
+     * repetition took, which the adaptive rounds budget by. */
+    unsigned runs;
+    double rep_seconds;
 };
 
 /* The command line, as parse_args() leaves it. */
@@ -60,8 +65,15 @@ void runner_fini(void);
 int runner_state(const struct bm *b, void **state, char *err, size_t errlen);
 void runner_release_states(void);
 void runner_drop_exec(void);
-/* gbench's function for every benchmark of the suite; user is its struct bm. */
+/* gbench's function for every benchmark of the suite; user is its struct bm:
+ * one whole run per gbench iteration. */
 void runner_bm(bench_state *s, void *user);
+/* One repetition in rounds, as one gbench iteration (registered with
+ * iterations 1): b->runs whole runs, after an untimed warm-up run where the
+ * executor is new or b->runs not chosen yet (then chosen from that run's
+ * time: enough runs for rep_seconds). skip: run nothing (an adaptive round
+ * the benchmark does not get), reported with the counter runs = 0. */
+void runner_round(bench_state *s, struct bm *b, double rep_seconds, int skip);
 
 /* ---- results.c --------------------------------------------------------------------------- */
 
@@ -71,6 +83,11 @@ void results_on_result(const struct bench_result *r, void *user);
 int results_write_csv(const char *path, size_t *rows);
 /* The repetitions that failed. */
 size_t results_errors(void);
+/* The benchmarks whose verdict is open so far: in each case (a workload with
+ * its parameters) each executor at its best worker count by median, and
+ * where the winner's interval overlaps the runner-up's, both are marked in
+ * want[] (1; 0 for the others). Returns how many are marked. */
+size_t results_contested(const struct bm *bms, size_t n, int *want);
 
 /* ---- context.c --------------------------------------------------------------------------- */
 

@@ -5,7 +5,10 @@
  * reads them by the same list (report/csv.c).
  *
  * results/<YYYY-MM-DD>_<commit>/
- *   raw.json      Google Benchmark's own JSON (--benchmark_out), untouched
+ *   raw.json      Google Benchmark's own JSON (--benchmark_out), untouched; in
+ *                 rounds (wsbench.c) one entry per benchmark and round,
+ *                 <name>/round:<k>, one iteration of `runs` whole runs
+ *                 (real_time is theirs together; runs 0: a round not needed)
  *   results.csv   one row per benchmark run, columns below (written by wsbench)
  *   command.txt   the exact command line
  *   context.txt   key: value lines: date, git commit, compiler and flags,
@@ -35,9 +38,13 @@
     X(executor, TEXT)  /* a registered executor (the serial twin: serial) */                       \
     X(params, TEXT)    /* the workload's parameters, '/'-separated key:value ("n:30") */           \
     X(workers, UINT)   /* threads or processes (1 for serial) */                                   \
-    X(stat, TEXT)      /* median, mean, stddev (gbench's aggregates), or rep<k> */                 \
-    X(reps, INT)       /* repetitions behind the aggregate */                                      \
+    X(stat, TEXT)      /* median (wsbench's, over the repetitions), mean, stddev (gbench's), */    \
+                       /* or rep<k> (k: the round it ran in, from 0) */                            \
+    X(reps, INT)       /* the repetitions the benchmark got, on each of its rows */                \
     X(real_ns, F1)     /* wall time per run (one run = one whole computation) */                   \
+    X(ci_lo, F1)       /* median rows: the real_ns median's confidence interval, two order */      \
+    X(ci_hi, F1)       /* statistics of the repetitions (report/stats.h); 0 on other rows */       \
+    X(ci_conf, F4)     /* its exact confidence: >= 0.95 from 6 repetitions, less below */          \
     X(cpu_ns, F1)      /* CPU time per run: the process's, all threads, plus the */                \
                        /* executor's worker processes' (procpool) */                               \
     X(tasks, F0)       /* tasks per run (spawns or pieces) */                                      \

@@ -27,8 +27,31 @@
 #include "core/core.h"
 #include "micro/micro.h"
 
-#define DEFAULT_REPETITIONS 3   /* unless --benchmark_repetitions says otherwise */
-#define DEFAULT_MIN_TIME    0.2 /* seconds per repetition, unless --benchmark_min_time */
+/*
+ * Repetitions, unless --benchmark_repetitions or --benchmark_min_time (or
+ * their environment variables) hand them to gbench: the harness runs the
+ * suite in ROUNDS rounds, each benchmark once per round, so that a slow
+ * spell of a shared machine lands on one repetition of every model rather
+ * than on all repetitions of one. Six is the fewest repetitions whose
+ * extremes are a 95% interval of the median (96.9%, report/stats.h).
+ * Inside a round the benchmarks are grouped by executor and worker count,
+ * the groups in a new random order each round: one executor is created per
+ * group and round (each pool must run alone: a process pool forks with no
+ * other pool's threads around, and idle pools must not compete for the
+ * cores), and its first run is an untimed warm-up. A repetition is a fixed
+ * number of whole runs, chosen from the first, timed, warm-up run so that
+ * it lasts about ROUND_SECONDS: no iteration estimation by gbench.
+ *
+ * Then up to EXTRA_ROUNDS more rounds for the benchmarks whose verdict is
+ * open (the winner's interval overlaps the runner-up's), within
+ * EXTRA_BUDGET seconds; results.csv's reps column says what each got.
+ */
+#define ROUNDS          6
+#define EXTRA_ROUNDS    4
+#define ROUND_SECONDS   0.05
+#define EXTRA_BUDGET    40.0
+#define MICRO_REPS      3   /* the microbenchmarks' repetitions (gbench's, not rounds) */
+#define GBENCH_MIN_TIME 0.2 /* gbench's repetitions, unless --benchmark_min_time */
 
 /* ---- the command line ---------------------------------------------------------------------- */
 
@@ -61,7 +84,9 @@ static void usage(FILE *f)
         "Benchmarks are named <workload>/<executor>/<params>/workers:<P>; gbench's own flags\n"
         "(--benchmark_filter, --benchmark_repetitions, --benchmark_format=json, ...) work as "
         "usual;\n"
-        "without them each benchmark runs 3 times for at least 0.2 s and reports the median.\n",
+        "without them each benchmark runs once per round, 6 rounds in a shuffled order, and up\n"
+        "to 4 rounds more where a verdict is open (names then end in /round:<k>, which a\n"
+        "--benchmark_filter sees); results.csv has each median's 95%% interval.\n",
         execs, variants, workloads);
 }
 
@@ -221,6 +246,126 @@ static void raise_nofile(void)
     }
 }
 
+/* ---- rounds ---------------------------------------------------------------------------------- */
+
+/* One benchmark's instance in one round, registered as <name>/round:<k>. */
+struct round_bm {
+    struct bm *b;
+    unsigned round; /* from 0; ROUNDS and above: adaptive */
+    char name[sizeof(((struct bm *)0)->name) + 16];
+};
+
+static struct {
+    struct bm *bms;
+    size_t nbms;
+    struct round_bm *inst;
+    int *want;   /* per benchmark: gets the adaptive rounds */
+    int decided; /* want[] is filled */
+    unsigned long seed;
+    char outcome[256]; /* what rounds_decide() chose, for context.txt */
+} g_rounds;
+
+/* xorshift64: the rounds' order, reproducible from the seed in context.txt. */
+static uint64_t next_random(uint64_t *x)
+{
+    *x ^= *x << 13;
+    *x ^= *x >> 7;
+    *x ^= *x << 17;
+    return *x;
+}
+
+/* After the regular rounds: which benchmarks get the adaptive ones. The
+ * open verdicts' benchmarks, cheapest first would favour the short
+ * workloads; the suite's order (the report's) within EXTRA_BUDGET instead. */
+static void rounds_decide(void)
+{
+    g_rounds.decided = 1;
+    size_t open = results_contested(g_rounds.bms, g_rounds.nbms, g_rounds.want);
+    double spent = 0;
+    size_t got = 0;
+    for (size_t i = 0; i < g_rounds.nbms; i++) {
+        if (!g_rounds.want[i])
+            continue;
+        /* A round may also cost a warm-up run: its executor may be new. */
+        const struct bm *b = &g_rounds.bms[i];
+        double cost = EXTRA_ROUNDS * b->rep_seconds * (1.0 + 1.0 / (b->runs ? b->runs : 1));
+        if (spent + cost > EXTRA_BUDGET) {
+            g_rounds.want[i] = 0;
+            continue;
+        }
+        spent += cost;
+        got++;
+    }
+    snprintf(g_rounds.outcome, sizeof(g_rounds.outcome),
+             "%zu benchmarks are winners or runners-up of an open verdict; %zu got %d more "
+             "repetitions (about %.0f s of a %.0f s budget)",
+             open, got, EXTRA_ROUNDS, spent, EXTRA_BUDGET);
+    fprintf(stderr, "wsbench: %s\n", g_rounds.outcome);
+}
+
+static void round_fn(bench_state *s, void *user)
+{
+    struct round_bm *r = user;
+    int skip = 0;
+    if (r->round >= ROUNDS) {
+        if (!g_rounds.decided)
+            rounds_decide();
+        skip = !g_rounds.want[r->b - g_rounds.bms];
+    }
+    runner_round(s, r->b, ROUND_SECONDS, skip);
+}
+
+/* The rounds' instances in their order, into defs. 0, or -ENOMEM. */
+static int rounds_defs(struct bm *bms, size_t nbms, struct bench_def *defs, size_t *nd)
+{
+    size_t total = nbms * (ROUNDS + EXTRA_ROUNDS);
+    g_rounds.bms = bms;
+    g_rounds.nbms = nbms;
+    g_rounds.inst = calloc(total ? total : 1, sizeof(*g_rounds.inst));
+    g_rounds.want = calloc(nbms ? nbms : 1, sizeof(*g_rounds.want));
+    size_t *group = calloc(nbms ? nbms : 1, sizeof(*group)); /* first member of each group */
+    if (g_rounds.inst == NULL || g_rounds.want == NULL || group == NULL) {
+        free(group);
+        fprintf(stderr, "wsbench: out of memory\n");
+        return -ENOMEM;
+    }
+    /* Groups: the benchmarks of one (executor, workers), in the suite's order. */
+    size_t ngroups = 0;
+    for (size_t i = 0; i < nbms; i++) {
+        size_t g = 0;
+        while (g < ngroups &&
+               (bms[group[g]].ops != bms[i].ops || bms[group[g]].workers != bms[i].workers))
+            g++;
+        if (g == ngroups)
+            group[ngroups++] = i;
+    }
+    uint64_t x = g_rounds.seed ? g_rounds.seed : 1;
+    size_t n = 0;
+    for (unsigned round = 0; round < ROUNDS + EXTRA_ROUNDS; round++) {
+        for (size_t g = ngroups; g > 1; g--) { /* Fisher-Yates */
+            size_t k = (size_t)(next_random(&x) % g), t = group[g - 1];
+            group[g - 1] = group[k];
+            group[k] = t;
+        }
+        for (size_t g = 0; g < ngroups; g++) {
+            const struct bm *lead = &bms[group[g]];
+            for (size_t i = 0; i < nbms; i++) {
+                if (bms[i].ops != lead->ops || bms[i].workers != lead->workers)
+                    continue;
+                struct round_bm *r = &g_rounds.inst[n];
+                r->b = &bms[i];
+                r->round = round;
+                snprintf(r->name, sizeof(r->name), "%s/round:%u", bms[i].name, round);
+                defs[(*nd)++] = (struct bench_def){
+                    .name = r->name, .fn = round_fn, .user = r, .iterations = 1, .repetitions = 1};
+                n++;
+            }
+        }
+    }
+    free(group);
+    return 0;
+}
+
 /* The whole run; argv0 is the command line before gbench edits argv, and
  * *defs what it allocates for main() to free on every way out. */
 static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_out)
@@ -272,29 +417,31 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     struct bm *bms = suite_bms(&nbms);
     size_t nmicro;
     micro_defs(&nmicro); /* room for them all, whatever the suite */
-    struct bench_def *defs = *defs_out = calloc(nbms + nmicro, sizeof(*defs));
+    struct bench_def *defs = *defs_out =
+        calloc(nbms * (ROUNDS + EXTRA_ROUNDS) + nmicro, sizeof(*defs));
     if (defs == NULL || runner_init() != 0)
         return 2;
-    /* A median needs repetitions: unless the user chose them (by flag or by
-     * gbench's environment variables), each benchmark runs 3 times for at
-     * least 0.2 s, which keeps the default suite within 10 minutes. */
-    int reps = o.quick ? 1 : 0;
-    double min_time = 0;
-    if (!o.quick && !has_flag(argc0, argv0, "--benchmark_repetitions") &&
-        getenv("BENCHMARK_REPETITIONS") == NULL)
-        reps = DEFAULT_REPETITIONS;
-    if (!o.quick && !has_flag(argc0, argv0, "--benchmark_min_time") &&
-        getenv("BENCHMARK_MIN_TIME") == NULL)
-        min_time = DEFAULT_MIN_TIME;
+    int listing_or_user = listing || has_flag(argc0, argv0, "--benchmark_repetitions") ||
+                          getenv("BENCHMARK_REPETITIONS") != NULL ||
+                          has_flag(argc0, argv0, "--benchmark_min_time") ||
+                          getenv("BENCHMARK_MIN_TIME") != NULL;
+    int rounds = !o.quick && !listing_or_user && strcmp(o.suite, "micro") != 0;
     size_t nd = 0;
-    if (strcmp(o.suite, "micro") != 0)
+    if (rounds) {
+        g_rounds.seed = (unsigned long)time(NULL) ^ ((unsigned long)getpid() << 16);
+        if ((e = rounds_defs(bms, nbms, defs, &nd)) != 0)
+            return 2;
+    } else if (strcmp(o.suite, "micro") != 0) {
+        int user_min =
+            has_flag(argc0, argv0, "--benchmark_min_time") || getenv("BENCHMARK_MIN_TIME") != NULL;
         for (size_t i = 0; i < nbms; i++)
             defs[nd++] = (struct bench_def){.name = bms[i].name,
                                             .fn = runner_bm,
                                             .user = &bms[i],
                                             .iterations = o.quick ? 1 : 0,
-                                            .min_time = min_time,
-                                            .repetitions = reps};
+                                            .min_time = o.quick || user_min ? 0 : GBENCH_MIN_TIME,
+                                            .repetitions = o.quick ? 1 : 0};
+    }
     if (o.micro && !o.quick &&
         (strcmp(o.suite, "default") == 0 || strcmp(o.suite, "sched") == 0 ||
          strcmp(o.suite, "micro") == 0) &&
@@ -303,8 +450,8 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
         const struct bench_def *m = micro_defs(&nm);
         for (size_t i = 0; i < nm; i++) {
             defs[nd] = m[i];
-            if (defs[nd].repetitions == 0)
-                defs[nd].repetitions = reps;
+            if (defs[nd].repetitions == 0 && !listing_or_user)
+                defs[nd].repetitions = MICRO_REPS;
             nd++;
         }
     }
@@ -320,6 +467,20 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
             return 2;
         }
         context_write(o.out, argc0, argv0);
+        if (rounds) {
+            char path[PATH_MAX];
+            snprintf(path, sizeof(path), "%s/context.txt", o.out);
+            FILE *f = fopen(path, "a");
+            if (f != NULL) {
+                fprintf(f,
+                        "repetitions: %d rounds, each benchmark once per round in groups of "
+                        "one executor and worker count, the groups shuffled (seed %lu); up to "
+                        "%d more where a verdict is open, within %.0f s; %.2f s per "
+                        "repetition\n",
+                        ROUNDS, g_rounds.seed, EXTRA_ROUNDS, EXTRA_BUDGET, ROUND_SECONDS);
+                fclose(f);
+            }
+        }
         if (!has_flag(argc0, argv0, "--benchmark_out=")) {
             static char flag[PATH_MAX + 32];
             char *extra[3] = {argv[0], flag, (char *)"--benchmark_out_format=json"};
@@ -338,6 +499,8 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     runner_drop_exec();
     runner_release_states();
     runner_fini();
+    free(g_rounds.inst);
+    free(g_rounds.want);
     if (e != 0) {
         fprintf(stderr, "wsbench: %s\n", strerror(-e));
         return 2;
@@ -345,6 +508,12 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     if (write_out) {
         char path[PATH_MAX];
         context_finish(o.out);
+        snprintf(path, sizeof(path), "%s/context.txt", o.out);
+        FILE *cf = rounds && g_rounds.outcome[0] ? fopen(path, "a") : NULL;
+        if (cf != NULL) {
+            fprintf(cf, "adaptive: %s\n", g_rounds.outcome);
+            fclose(cf);
+        }
         snprintf(path, sizeof(path), "%s/results.csv", o.out);
         size_t rows;
         if (results_write_csv(path, &rows) == 0)

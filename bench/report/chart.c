@@ -4,10 +4,31 @@
  */
 #include "report/report.h"
 
+/* One sentence per chart kind: what a reader should take from it. */
+static const struct {
+    const char *kind, *read;
+} chart_reads[] = {
+    {"speedup", "higher is faster; a bar is the point's 95% interval, and two models whose bars "
+                "overlap at a worker count are not told apart by this run."},
+    {"efficiency", "the share of each worker's time that is useful work: 1 is ideal, and where a "
+                   "line falls as workers are added, the model stops scaling."},
+    {"throughput", "higher is better; the worker count where a line flattens is how much "
+                   "concurrency the model can use on this workload."},
+    {"latency", "lower is better; the gap between a model's p50 and p99.9 is how unevenly it "
+                "serves its tasks."},
+    {"overhead", "the shorter the bar, the cheaper the model's task; the serial bar is the work "
+                 "itself."},
+    {"cpu_wall", "a bar far above the workload's useful parallelism is CPU burned waiting or "
+                 "spinning."},
+};
+
 static struct chart *chart_add(struct report *rp, enum section sec, const char *heading,
                                const char *kind, const char *slug)
 {
     struct chart c = {.sec = sec};
+    for (size_t i = 0; i < ARRAY_LEN(chart_reads); i++)
+        if (strcmp(kind, chart_reads[i].kind) == 0)
+            c.read = chart_reads[i].read;
     if (slug != NULL)
         snprintf(c.base, sizeof(c.base), "%s_%s", kind, slug);
     else

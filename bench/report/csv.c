@@ -155,6 +155,9 @@ static int csv_parse_line(char *buf, struct row *r, char *err, size_t errlen)
         size_t off;
     } nums[] = {
         {COL_real_ns, offsetof(struct row, real_ns)},
+        {COL_ci_lo, offsetof(struct row, ci_lo)},
+        {COL_ci_hi, offsetof(struct row, ci_hi)},
+        {COL_ci_conf, offsetof(struct row, ci_conf)},
         {COL_cpu_ns, offsetof(struct row, cpu_ns)},
         {COL_tasks, offsetof(struct row, tasks)},
         {COL_tasks_per_s, offsetof(struct row, tasks_per_s)},
@@ -175,7 +178,35 @@ static int csv_parse_line(char *buf, struct row *r, char *err, size_t errlen)
         }
         memcpy((char *)r + nums[i].off, &v, sizeof(v));
     }
+    if (r->ci_conf > 1 || r->ci_lo > r->ci_hi) {
+        snprintf(err, errlen, "'ci_lo' must not exceed 'ci_hi', nor 'ci_conf' 1 (got %s, %s, %s)",
+                 f[COL_ci_lo], f[COL_ci_hi], f[COL_ci_conf]);
+        return -1;
+    }
     return 0;
+}
+
+/* results.csv before ci_lo, ci_hi and ci_conf (the committed runs up to
+ * 2026-12-01): still read, as rows without intervals (select.c then
+ * computes them from the repetitions' rows). */
+#define HEADER_BEFORE_CI                                                                           \
+    "name,workload,kind,executor,params,workers,stat,reps,real_ns,cpu_ns,tasks,tasks_per_s,"       \
+    "p50_ns,p90_ns,p99_ns,p999_ns,speedup_serial,speedup_1,max_rss_kb,error"
+
+/* A copy of such a line with no interval (0, 0, 0) after real_ns (the ninth). */
+static char *with_ci(const char *line)
+{
+    const char *p = line;
+    for (int commas = 0; *p && commas < 9; p++)
+        commas += *p == ',';
+    if (*p == '\0' && (p == line || p[-1] != ','))
+        return xstrdup(line); /* too few fields: csv_parse_line() says so */
+    size_t head = (size_t)(p - line);
+    char *out = xrealloc(NULL, strlen(line) + 7);
+    memcpy(out, line, head);
+    memcpy(out + head, "0,0,0,", 6);
+    strcpy(out + head + 6, p);
+    return out;
 }
 
 /* Reads path into res. 0, or -1 after printing the error with its line. */
@@ -190,7 +221,7 @@ int csv_load(const char *path, struct results *res)
     size_t cap = 0;
     ssize_t len;
     unsigned lineno = 0;
-    int rc = 0;
+    int rc = 0, before_ci = 0; /* 1: a run from before the interval columns */
     while (rc == 0 && (len = getline(&line, &cap, f)) != -1) {
         lineno++;
         if (strlen(line) != (size_t)len) {
@@ -206,7 +237,8 @@ int csv_load(const char *path, struct results *res)
             break;
         }
         if (lineno == 1) {
-            if (strcmp(line, wsbench_csv_header()) != 0) {
+            before_ci = strcmp(line, HEADER_BEFORE_CI) == 0;
+            if (!before_ci && strcmp(line, wsbench_csv_header()) != 0) {
                 fprintf(stderr,
                         "wsreport: %s:1: the header is not the one in core/schema.h\n"
                         "  expected: %s\n  found:    %.300s\n",
@@ -215,7 +247,7 @@ int csv_load(const char *path, struct results *res)
             }
             continue;
         }
-        struct row r = {.line = lineno, .buf = xstrdup(line)};
+        struct row r = {.line = lineno, .buf = before_ci ? with_ci(line) : xstrdup(line)};
         if (csv_parse_line(r.buf, &r, err, sizeof(err)) != 0) {
             fprintf(stderr, "wsreport: %s:%u: %s\n  the line: %.200s\n", path, lineno, err, line);
             free(r.buf);

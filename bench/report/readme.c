@@ -82,7 +82,11 @@ static void readme_statistics(FILE *f, const struct report *rp)
             fprintf(f, "%u repetitions", rp->reps_min);
         else
             fprintf(f, "%u to %u repetitions", rp->reps_min, rp->reps_max);
-        fputs(" of the benchmark.", f);
+        fputs(" of the benchmark, with a distribution-free interval for that median: two order "
+              "statistics of the repetitions, which hold the median with at least 95% "
+              "confidence from 6 repetitions on (with fewer, the confidence they reach is "
+              "stated).",
+              f);
     }
     if (rp->nfallback > 0) {
         fprintf(f, " %zu benchmark%s no median row and use%s another statistic: ", rp->nfallback,
@@ -107,9 +111,7 @@ static void readme_statistics(FILE *f, const struct report *rp)
                     rp->noisy[i]->spread * 100);
         if (shown < rp->nnoisy)
             fprintf(f, " and %zu more (see `results.csv`)", rp->nnoisy - shown);
-        fputs(". A verdict whose margin is smaller than the spread of the two results it "
-              "compares is marked a tie.",
-              f);
+        fputc('.', f);
     }
     fputs("\n\n", f);
     if (rp->draw == DRAW_DISABLED)
@@ -168,6 +170,8 @@ static void readme_charts(FILE *f, const struct report *rp, const char *link)
                         "Not drawn: data [charts/%s.dat](%scharts/%s.dat), script "
                         "[charts/%s.gp](%scharts/%s.gp).\n\n",
                         c->base, link, c->base, c->base, link, c->base);
+            if (c->read != NULL)
+                fprintf(f, "*How to read it:* %s\n\n", c->read);
             fprintf(f, "%s\n\n", sb_str(&c->text));
         }
     }
@@ -259,12 +263,16 @@ int readme_write(const struct report *rp, const struct verdict *v, size_t nv, co
     fputs("## Verdicts\n\n"
           "The winner of a CPU-bound workload has the lowest wall time, of an IO-bound or mixed "
           "one the highest throughput, each executor at its best worker count. The ratios "
-          "compare the winner's best with the runner-up's best and with the serial twin.\n\n",
+          "compare the winner's best with the runner-up's best and with the serial twin. A "
+          "verdict is a tie when the winner's and the runner-up's intervals overlap.\n\n",
           f);
-    if (nv > 0)
+    if (nv > 0) {
         verdict_write(f, v, nv);
-    else
+        fputc('\n', f);
+        verdict_stability(f, v, nv);
+    } else {
         fputs("No workload has a usable result.\n", f);
+    }
     fputc('\n', f);
     extras_readme(f, rp, link);
 

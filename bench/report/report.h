@@ -93,6 +93,13 @@ struct row {
     double speedup_serial, speedup_1, max_rss_kb;
     double spread; /* computed, on picks: (max - min) / median of the repetitions' wall
                       times; 0 with fewer than 2 repetitions */
+    /* The median's interval of real_ns and its confidence (report/stats.h):
+     * the ci_* columns, or on picks without them computed from the
+     * repetitions' rows; a point [real_ns, real_ns] of confidence 0 when
+     * there are fewer than two. */
+    double ci_lo, ci_hi, ci_conf;
+    size_t rep_off, nrep; /* on picks: the repetitions' wall times, round order, in
+                             struct report's rep_ns[rep_off .. rep_off + nrep) */
 };
 
 struct results {
@@ -130,6 +137,7 @@ struct chart {
     char base[200];    /* file name in charts/, without extension */
     char heading[200]; /* the README's sub-heading */
     struct sbuf text;  /* generated commentary */
+    const char *read;  /* one sentence: what to read from the chart (NULL: none) */
     int drawn;         /* the SVG was drawn by this run */
 };
 
@@ -150,6 +158,8 @@ struct report {
     const struct row **noisy; /* picks whose spread exceeds NOISY_SPREAD */
     size_t nnoisy, cap_noisy;
     unsigned reps_min, reps_max; /* over the median picks */
+    double *rep_ns;              /* the picks' repetitions (struct row's rep_off) */
+    size_t nrep_ns, cap_rep_ns;
     struct wcase *cases;
     size_t ncases, cap_cases;
     struct chart *charts;
@@ -183,6 +193,10 @@ struct verdict {
     int by_tps; /* 1: throughput decides (IO-bound, mixed); 0: wall time (CPU-bound) */
     const struct row *win, *runner, *serial;
     double win_v, runner_v, serial_v; /* scores: higher is better */
+    /* The winners of the first and the second half of the repetitions
+     * (round order), each executor at its best worker count by the
+     * half's median; NULL where a half is empty. */
+    const char *half_win[2];
 };
 
 void *xrealloc(void *p, size_t n);
@@ -308,6 +322,10 @@ double metric_tps(const struct row *r, const struct row *unused);
 
 int chart_speedup(struct report *rp, const struct wcase *c);
 
+/* A row's speedup over ser (row_speedup) with its interval: both medians'
+ * intervals' far ends, so it holds when both do. 0 if unknown. */
+double speedup_ci(const struct row *r, const struct row *ser, double *lo, double *hi);
+
 int chart_throughput(struct report *rp, const struct wcase *c);
 
 int chart_latency(struct report *rp, const struct wcase *c);
@@ -321,8 +339,20 @@ int charts_write(struct report *rp);
 
 void gnuplot_draw_all(struct report *rp);
 
-/* Each executor at its best worker count; the two best, and serial. */
-int verdict_compute(const struct wcase *c, struct verdict *v);
+/* Each executor at its best worker count; the two best, and serial; the
+ * halves' winners from rp's repetitions. */
+int verdict_compute(const struct report *rp, const struct wcase *c, struct verdict *v);
+
+/* A row's score (higher is better: runs or tasks per second) and the
+ * score's interval, from its wall-time interval. */
+double verdict_score(const struct row *r, int by_tps, double *lo, double *hi);
+
+/* Is the verdict a tie: do the winner's and runner-up's intervals overlap? */
+int verdict_tie(const struct verdict *v);
+
+/* The stability note: how many verdicts name one winner in both halves of
+ * the repetitions, and which do not. */
+void verdict_stability(FILE *f, const struct verdict *v, size_t nv);
 
 /* The verdict table and one sentence per workload, in markdown. */
 void verdict_write(FILE *f, const struct verdict *v, size_t nv);

@@ -4,6 +4,7 @@
  * grouped into cases.
  */
 #include "report/report.h"
+#include "report/stats.h"
 #include "wsbench_registry.h"
 
 /* The registered executors in display order, with the colour and point
@@ -136,6 +137,38 @@ static double rep_spread(const struct row *const *rows, size_t i, size_t j)
     return (hi - lo) / med;
 }
 
+/* Keeps the wall times of rows [i, j) that are repetitions on pick, in round
+ * order (the rows sort rep0, rep1, ..., rep10), and gives a pick without an
+ * interval in results.csv (older runs, gbench's mean) one computed from
+ * them; a point interval of confidence 0 with fewer than two. */
+static void keep_reps(struct report *rp, struct row *pick, const struct row *const *rows, size_t i,
+                      size_t j)
+{
+    pick->rep_off = rp->nrep_ns;
+    pick->nrep = 0;
+    for (size_t k = i; k < j; k++)
+        if (strncmp(rows[k]->stat, "rep", 3) == 0 && rows[k]->real_ns > 0) {
+            PUSH(rp->rep_ns, rp->nrep_ns, rp->cap_rep_ns, rows[k]->real_ns);
+            pick->nrep++;
+        }
+    if (pick->ci_conf > 0 && pick->ci_lo > 0)
+        return;
+    pick->ci_lo = pick->ci_hi = pick->real_ns;
+    pick->ci_conf = 0;
+    if (pick->nrep < 2)
+        return;
+    double *v = xrealloc(NULL, pick->nrep * sizeof(*v));
+    memcpy(v, &rp->rep_ns[pick->rep_off], pick->nrep * sizeof(*v));
+    struct stats_ci ci;
+    if (stats_median_ci(v, pick->nrep, STATS_CONF, &ci) == 0) {
+        /* The interval is the median's; the pick's own value stays in it. */
+        pick->ci_lo = fmin(ci.lo, pick->real_ns);
+        pick->ci_hi = fmax(ci.hi, pick->real_ns);
+        pick->ci_conf = ci.conf;
+    }
+    free(v);
+}
+
 /*
  * Chooses one row per benchmark: the median, else the mean, else rep0 (or
  * the first repetition). A benchmark with any failed row is left out and its
@@ -182,7 +215,9 @@ int select_rows(struct report *rp)
             continue;
         }
         PUSH(rp->picks, rp->npicks, rp->cap_picks, best);
-        ((struct row *)best)->spread = rep_spread(idx, i, j); /* a row of rp->res */
+        struct row *pick = (struct row *)best; /* a row of rp->res */
+        pick->spread = rep_spread(idx, i, j);
+        keep_reps(rp, pick, idx, i, j);
         if (best->spread > NOISY_SPREAD)
             PUSH(rp->noisy, rp->nnoisy, rp->cap_noisy, best);
         if (stat_rank(best->stat) > 0) {

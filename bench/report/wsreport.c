@@ -46,6 +46,7 @@ static void report_free(struct report *rp)
     free(rp->failed);
     free(rp->fallback);
     free(rp->noisy);
+    free(rp->rep_ns);
     free(rp->unusable);
     free(rp->cases);
     for (size_t i = 0; i < rp->ncharts; i++)
@@ -154,7 +155,8 @@ int main(int argc, char **argv)
 
     v = xrealloc(NULL, (rp.ncases ? rp.ncases : 1) * sizeof(*v));
     for (size_t i = 0; i < rp.ncases; i++)
-        if (strcmp(rp.cases[i].kind, "micro") != 0 && verdict_compute(&rp.cases[i], &v[nv]) == 0)
+        if (strcmp(rp.cases[i].kind, "micro") != 0 &&
+            verdict_compute(&rp, &rp.cases[i], &v[nv]) == 0)
             nv++;
     char path[PATH_MAX];
     if (snprintf(path, sizeof(path), "%s/README.md", dir) >= (int)sizeof(path)) {

@@ -147,6 +147,31 @@ checks=$((checks + 1))
 awk -F, 'NR > 1 && $NF != "" { bad = 1 } END { exit bad }' "$WORK/results/results.csv" ||
     fail "a run in results.csv has an error"
 
+# --- 3b. Rounds: repetitions interleaved, each median with its interval ------
+# No gbench repetition flags: 6 rounds plus the adaptive ones. What is
+# checked is structure, never a time: every benchmark got 6 to 10
+# repetitions, its median row an interval around the median with a stated
+# confidence of at least 95%, and every repetition row is one of its rounds.
+run rounds --workloads fib --executors serial,stealing --workers 1,2 --params fib=n:16 \
+    --no-micro --no-report --out "$WORK/rounds"
+checks=$((checks + 1))
+[ "$rc" -eq 0 ] || fail "a run in rounds: exit status $rc"
+expect_text "$WORK/rounds/context.txt" "repetitions: 6 rounds"
+expect_text "$WORK/rounds/context.txt" "adaptive: "
+expect_text "$WORK/rounds/raw.json" '"name": "fib/stealing/n:16/workers:2/round:0'
+checks=$((checks + 1))
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    $col["stat"] == "median" { n++
+        if ($col["reps"] < 6 || $col["reps"] > 10) { print "reps " $0; bad = 1 }
+        if (!($col["ci_lo"] <= $col["real_ns"] && $col["real_ns"] <= $col["ci_hi"])) {
+            print "interval " $0; bad = 1 }
+        if ($col["ci_conf"] < 0.95) { print "confidence " $0; bad = 1 } }
+    $col["stat"] ~ /^rep/ { r[$1]++ }
+    END { if (n != 3) { print n " median rows"; bad = 1 }
+          for (k in r) if (r[k] < 6) { print k " has " r[k] " repetition rows"; bad = 1 }
+          exit bad }' "$WORK/rounds/results.csv" >"$WORK/rounds.awk" ||
+    fail "results.csv of the rounds run: $(cat "$WORK/rounds.awk")"
+
 # --- 4. The default directory: a partial run leaves results/README.md be ----
 mkdir -p "$WORK/cwd"
 (cd "$WORK/cwd" && timeout 120 "$WSBENCH" --quick --workloads fib --executors serial,stealing \

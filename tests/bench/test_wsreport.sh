@@ -65,6 +65,7 @@ run() {
 }
 
 CHARTS="speedup_fib speedup_nqueens speedup_uts_tree-T1 speedup_uts_tree-T3
+        efficiency_fib efficiency_nqueens efficiency_uts_tree-T1 efficiency_uts_tree-T3
         throughput_sleep throughput_mixed latency_sleep latency_mixed overhead_fib cpu_wall"
 
 # --- 1. A full run -------------------------------------------------------
@@ -77,19 +78,22 @@ checks=$((checks + 1))
 
 # The verdicts, from the numbers, in the README and on stdout.
 for f in "$README" "$WORK/full.out"; do
-    expect_line "$f" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial."
-    expect_line "$f" "- nqueens: stealing wins, 1.14x over tbb (105 ms at 2 workers against 120 ms at 2 workers); 1.90x faster than serial."
-    expect_line "$f" "- uts (tree:T1): stealing wins, 1.90x over serial (210 ms at 2 workers against 400 ms at 1 worker)."
-    expect_line "$f" "- uts (tree:T3): tbb wins, 1.04x over stealing (250 ms at 2 workers against 260 ms at 2 workers); 2.00x faster than serial."
-    expect_line "$f" "- sleep: threadpool wins, 1.20x over procpool (40.0k tasks/s at 64 workers against 33.3k tasks/s at 64 workers); 44.0x the throughput of serial."
-    expect_line "$f" "- mixed: stealing wins, 1.03x over threadpool (195 tasks/s at 2 workers against 190 tasks/s at 4 workers); 1.95x the throughput of serial."
+    expect_line "$f" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers [95%: 52.9 ms to 55.1 ms] against 99.9 ms at 2 workers [95%: 97.9 ms to 102 ms]); 1.85x faster than serial."
+    expect_line "$f" "- nqueens: stealing wins, 1.14x over tbb (105 ms at 2 workers [only 75%: 102 ms to 108 ms] against 120 ms at 2 workers [only 75%: 116 ms to 124 ms]); 1.90x faster than serial."
+    expect_line "$f" "- uts (tree:T1): stealing wins, 1.90x over serial (210 ms at 2 workers [no interval: one repetition] against 400 ms at 1 worker [no interval: one repetition])."
+    expect_line "$f" "- uts (tree:T3): tbb wins, 1.04x over stealing (250 ms at 2 workers [no interval: one repetition] against 260 ms at 2 workers [no interval: one repetition]); 2.00x faster than serial."
+    expect_line "$f" "- sleep: threadpool wins, 1.20x over procpool (40.0k tasks/s at 64 workers [only 75%: 38.8k tasks/s to 41.2k tasks/s] against 33.3k tasks/s at 64 workers [only 75%: 32.4k tasks/s to 34.4k tasks/s]); 44.0x the throughput of serial."
+    expect_line "$f" "- mixed: stealing ties for first, 1.03x over threadpool (195 tasks/s at 2 workers [only 75%: 189 tasks/s to 201 tasks/s] against 190 tasks/s at 4 workers [only 75%: 184 tasks/s to 196 tasks/s]): the intervals overlap; 1.95x the throughput of serial."
     expect_line "$f" "| fib | cpu | stealing, 2 workers | 54.0 ms | openmp, 2 workers | 99.9 ms | 1.85x | 1.85x |"
+    expect_line "$f" "| mixed | mixed | stealing, 2 workers | 195 tasks/s | threadpool, 4 workers | 190 tasks/s | 1.03x (tie) | 1.95x |"
 done
+# No pick here has its repetitions' rows: no verdict to split in halves.
+expect_line "$README" "Stability: no verdict has the repetitions to split in halves."
 
 # Context, command, statistic, failures, microbenchmarks.
 expect_text "$README" "**Date:** 2026-11-22T04:10:00Z · **Commit:** 83ac766 (synthetic test data) · **Machine:** Synthetic CPU @ 2.00GHz"
 expect_line "$README" "./build/bench/wsbench --out results/2026-11-22_83ac766 --benchmark_repetitions=3"
-expect_text "$README" "each figure is the median over 3 repetitions"
+expect_text "$README" "each figure is the median over 3 to 6 repetitions of the benchmark, with a distribution-free interval"
 expect_text "$README" '5 benchmarks have no median row and use another statistic: `uts/serial/tree:T1/workers:1` (rep0)'
 expect_line "$README" "## Failures"
 expect_text "$README" '- `fib/procpool/n:30/workers:2` (rep0, results.csv line 6): wrong answer: fib(30) = 832039 but expected 832040'
@@ -129,7 +133,7 @@ if command -v gnuplot >/dev/null 2>&1; then
         expect_text "$README" "](charts/$c.svg)"
     done
     checks=$((checks + 1))
-    [ "$(ls "$WORK/full/charts"/*.svg | wc -l)" -eq 10 ] || fail "expected exactly 10 SVG charts"
+    [ "$(ls "$WORK/full/charts"/*.svg | wc -l)" -eq 14 ] || fail "expected exactly 14 SVG charts"
 else
     echo "SKIP: gnuplot is not installed; SVG checks skipped"
 fi
@@ -144,7 +148,7 @@ checks=$((checks + 1))
     fail "without gnuplot, 'gnuplot not found' should be said exactly once on stderr"
 expect_text "$WORK/nognuplot/README.md" "Charts were not drawn: gnuplot was not found."
 expect_text "$WORK/nognuplot/README.md" "[charts/speedup_fib.gp](charts/speedup_fib.gp)"
-expect_line "$WORK/nognuplot/README.md" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial."
+expect_line "$WORK/nognuplot/README.md" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers [95%: 52.9 ms to 55.1 ms] against 99.9 ms at 2 workers [95%: 97.9 ms to 102 ms]); 1.85x faster than serial."
 checks=$((checks + 1))
 ls "$WORK/nognuplot/charts"/*.svg >/dev/null 2>&1 && fail "SVGs drawn without gnuplot"
 
@@ -172,7 +176,7 @@ run idx --no-charts --index "$WORK/INDEX.md" "$WORK/idx"
 expect_rc 0 "$rc" "wsreport --index"
 expect_text "$WORK/INDEX.md" "This page shows the latest: [idx](idx/README.md)."
 expect_text "$WORK/INDEX.md" "[charts/speedup_fib.gp](idx/charts/speedup_fib.gp)"
-expect_line "$WORK/INDEX.md" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial."
+expect_line "$WORK/INDEX.md" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers [95%: 52.9 ms to 55.1 ms] against 99.9 ms at 2 workers [95%: 97.9 ms to 102 ms]); 1.85x faster than serial."
 expect_text "$WORK/idx/README.md" "[charts/speedup_fib.gp](charts/speedup_fib.gp)"
 mkdir -p "$WORK/elsewhere"
 run idxbad --no-charts --index "$WORK/elsewhere/INDEX.md" "$WORK/idx"
@@ -186,25 +190,68 @@ expect_text "$WORK/idxnone.err" "usage: wsreport"
 
 # --- 4c. A runner-up that ran the work as fewer tasks is named so -----------
 fresh pieces
-awk -F, 'BEGIN { OFS = "," } $1 ~ /^fib\/openmp\// { $11 = 64 } { print }' \
+awk -F, 'BEGIN { OFS = "," } $1 ~ /^fib\/openmp\// { $14 = 64 } { print }' \
     "$DATA/results.csv" >"$WORK/pieces/results.csv"
 run pieces --no-charts "$WORK/pieces"
 expect_rc 0 "$rc" "wsreport with differing task counts"
-expect_line "$WORK/pieces.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial. stealing ran the work as 1.00M tasks, openmp as 64."
+expect_line "$WORK/pieces.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers [95%: 52.9 ms to 55.1 ms] against 99.9 ms at 2 workers [95%: 97.9 ms to 102 ms]); 1.85x faster than serial. stealing ran the work as 1.00M tasks, openmp as 64."
 
-# --- 4d. Repetitions far apart: listed, and a margin inside them is a tie ---
-# nqueens/stealing's repetitions 100, 105, 125 ms spread 25/105 = 23.8%, more
-# than its 1.14x margin over tbb.
+# --- 4d. Repetitions far apart: listed, and overlapping intervals are a tie ---
+# nqueens/stealing's repetitions 100, 105, 125 ms spread 25/105 = 23.8%; its
+# median row's interval, as wsbench writes it from three repetitions, is
+# their extremes (75%): 100 to 125 ms, which overlaps tbb's 116 to 124 ms.
 fresh noisy
+sed 's|^\(nqueens/stealing/n:12/workers:2,.*,median,3,105000000\),[^,]*,[^,]*,[^,]*,|\1,100000000.0,125000000.0,0.7500,|' \
+    "$DATA/results.csv" >"$WORK/noisy/results.csv"
 for r in 0:100000000 1:105000000 2:125000000; do
-    echo "nqueens/stealing/n:12/workers:2,nqueens,cpu,stealing,n:12,2,rep${r%%:*},3,${r#*:},210000000,100000,952381.0,0,0,0,0,0,0,4096,"
+    echo "nqueens/stealing/n:12/workers:2,nqueens,cpu,stealing,n:12,2,rep${r%%:*},3,${r#*:},0.0,0.0,0.0000,210000000,100000,952381.0,0,0,0,0,0,0,4096,"
 done >>"$WORK/noisy/results.csv"
 run noisy --no-charts "$WORK/noisy"
 expect_rc 0 "$rc" "wsreport with noisy repetitions"
-expect_line "$WORK/noisy.out" "- nqueens: stealing ties for first, 1.14x over tbb (105 ms at 2 workers against 120 ms at 2 workers), a margin within the spread of their repetitions (23.8% and 0.0%); 1.90x faster than serial."
+expect_line "$WORK/noisy.out" "- nqueens: stealing ties for first, 1.14x over tbb (105 ms at 2 workers [only 75%: 100 ms to 125 ms] against 120 ms at 2 workers [only 75%: 116 ms to 124 ms]): the intervals overlap; 1.90x faster than serial."
 expect_text "$WORK/noisy.out" "| 1.14x (tie) |"
 expect_text "$WORK/noisy/README.md" 'spread by more than 10% of the median between fastest and slowest repetition: `nqueens/stealing/n:12/workers:2` (24%).'
-expect_line "$WORK/noisy.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers against 99.9 ms at 2 workers); 1.85x faster than serial."
+expect_line "$WORK/noisy.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers [95%: 52.9 ms to 55.1 ms] against 99.9 ms at 2 workers [95%: 97.9 ms to 102 ms]); 1.85x faster than serial."
+
+# --- 4e. A verdict that flips between the halves of its repetitions --------
+# uts T3 with six repetitions each and median rows without an interval (an
+# older run's), so the report computes it: tbb 240 242 244 | 262 264 266 ms
+# (median 253), stealing 270 272 274 | 250 252 254 ms (median 262). Their
+# 96.9% intervals (the extremes of six) overlap: a tie. The first half's
+# medians make tbb the winner (242 against 272), the second's stealing (264
+# against 252): the stability note names the flip.
+fresh flip
+grep -v '^uts/\(stealing\|tbb\)/tree:T3/' "$DATA/results.csv" >"$WORK/flip/results.csv"
+for e in tbb:240:242:244:262:264:266:253 stealing:270:272:274:250:252:254:262; do
+    x=${e%%:*}
+    set -- $(echo "${e#*:}" | tr : ' ')
+    k=0
+    for ms in "$1" "$2" "$3" "$4" "$5" "$6"; do
+        echo "uts/$x/tree:T3/workers:2,uts,cpu,$x,tree:T3,2,rep$k,6,${ms}000000,0.0,0.0,0.0000,500000000,4112897,0,0,0,0,0,0,0,4096,"
+        k=$((k + 1))
+    done
+    echo "uts/$x/tree:T3/workers:2,uts,cpu,$x,tree:T3,2,median,6,${7}000000,0.0,0.0,0.0000,500000000,4112897,0,0,0,0,0,0,0,4096,"
+done >>"$WORK/flip/results.csv"
+run flip --no-charts "$WORK/flip"
+expect_rc 0 "$rc" "wsreport with a flipping verdict"
+expect_line "$WORK/flip.out" "- uts (tree:T3): tbb ties for first, 1.04x over stealing (253 ms at 2 workers [95%: 240 ms to 266 ms] against 262 ms at 2 workers [95%: 250 ms to 274 ms]): the intervals overlap; 1.98x faster than serial."
+expect_line "$WORK/flip/README.md" "Stability: 0 of 1 verdicts name the same winner from the first half of the repetitions as from the second (the rounds in time order, each half judged by its own medians); 1 changes, 1 of them a tie: uts (tree:T3) (tbb, then stealing; a tie)."
+# The chart's error bars: stealing's speedup over serial (500 ms) is 500/262
+# = 1.91, between 500/274 = 1.82 and 500/250 = 2.00 (the serial row has no
+# interval: its point).
+run flipcharts "$WORK/flip"
+expect_rc 0 "$rc" "wsreport on the flip data, charts drawn"
+expect_line "$WORK/flip/charts/speedup_uts_tree-T3.dat" "2 1.9084 1.82482 2 2.62e+08"
+expect_line "$WORK/flip/charts/efficiency_uts_tree-T3.dat" "2 0.954198 0.912409 1 2.62e+08"
+
+# --- 4f. A results.csv from before the interval columns is still read ------
+# (the committed runs up to 2026-12-01): no interval where the repetitions'
+# rows are missing (fib's six are only counted in reps).
+fresh before_ci
+cut -d, -f1-9,13- "$DATA/results.csv" >"$WORK/before_ci/results.csv"
+run before_ci --no-charts "$WORK/before_ci"
+expect_rc 0 "$rc" "wsreport on a results.csv without ci_lo, ci_hi, ci_conf"
+expect_line "$WORK/before_ci.out" "- fib: stealing wins, 1.85x over openmp (54.0 ms at 2 workers [no interval recorded] against 99.9 ms at 2 workers [no interval recorded]); 1.85x faster than serial."
 
 # --- 5. Bad arguments: usage and non-zero -----------------------------------
 run noargs
@@ -235,7 +282,8 @@ bad() {
     checks=$((checks + 1))
     [ -e "$WORK/$1/README.md" ] && fail "$1: README.md written from bad input"
 }
-bad short-line '5s/,4096,$/,/' "results.csv:5: expected 20 comma-separated fields, found 19"
+bad short-line '5s/,4096,$/,/' "results.csv:5: expected 23 comma-separated fields, found 22"
+bad ci-order '2s/,98000000.0,102000000.0,/,102000000.0,98000000.0,/' "results.csv:2: 'ci_lo' must not exceed 'ci_hi'"
 bad bad-number '8s/,54000000,/,54ms,/' "results.csv:8: 'real_ns' must be a non-negative number, not \"54ms\""
 bad negative '9s/,56000000,/,-5,/' "results.csv:9: 'real_ns' must be a non-negative number"
 bad bad-kind '3s/,cpu,/,gpu,/' "results.csv:3: 'kind' must be cpu, io, mixed or micro"
