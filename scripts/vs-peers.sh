@@ -9,7 +9,9 @@
 #   2. fib(40) on 1 and 2 workers: wsched, the serial twin, variant:gcc and,
 #      with LACE_DIR, fib-lace -w 1/-w 2 40, in ROUNDS interleaved rounds
 #      (one run each per round), with medians and spread (max - min) / median;
-#   3. steal and wake latency (wsbench's micro benchmarks, 3 repetitions);
+#   3. steal and wake latency (wsbench's micro benchmarks, 3 repetitions),
+#      and beside them a bare futex wake-up (bench/micro/futexwake.c), the
+#      floor of a wake-up from sleep on this machine;
 #   4. fib(30) on 8 workers against 2 (2 cores: oversubscribed), as 2.
 # It builds wsbench (Release, Debian packages only) and nothing else.
 # Timing is meaningful only on a quiet machine; the callgrind counts are not
@@ -162,6 +164,11 @@ echo "vs-peers: steal and wake latency" >&2
   # A repetition can fail (a probe no thief reached in 100 tries: a loaded machine); say so.
   grep -E '^\[[0-9]+/[0-9]+\] .*ERROR' "$out/latency.txt" || true
 } >>"$sum"
+
+# The floor under wake latency on this machine: a bare futex wake-up after
+# the same 20 ms idle (bench/micro/futexwake.c; no scheduler involved).
+cc -O2 -std=c11 -D_GNU_SOURCE bench/micro/futexwake.c -lpthread -o "$tmp/futexwake"
+"$tmp/futexwake" 100 | tee "$out/futexwake.txt" >>"$sum"
 
 # ---- 4. oversubscription -------------------------------------------------------------------
 echo "vs-peers: fib(30), 8 workers against 2" >&2
