@@ -161,6 +161,10 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
     if (err != 0)
         return err;
     p->nworkers = n;
+    /* More workers than CPUs to run them (PUs of the binding, or fewer
+     * under a quota): idle workers then yield instead of spinning. */
+    unsigned cpus = cap != 0 && cap < p->topo.npus ? cap : p->topo.npus;
+    p->oversubscribed = cpus != 0 && n > cpus;
     p->nslots = n + (c->max_blocking ? c->max_blocking : WS__DEFAULT_MAX_BLOCKING);
     p->deque_log2 = c->deque_log2 ? c->deque_log2 : WS__DEFAULT_DEQUE_LOG2;
     p->deque_max_log2 = c->deque_max_log2 ? c->deque_max_log2 : 32;

@@ -89,6 +89,7 @@ struct ws_pool {
     size_t stack_size;
     uint64_t spare_keepalive_ns;
     unsigned spin_rounds;
+    bool oversubscribed; /* more workers than PUs in the CPU binding: idle ones yield */
     enum ws_victim_policy victim;
     enum ws_pin_policy pin;
     size_t nest_reserve; /* stack bytes a wait keeps free before it runs other work */

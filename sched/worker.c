@@ -31,12 +31,15 @@
 
 #include <assert.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdint.h>
 #include <time.h>
 
 #include "pool.h"
 
 #define WS__BACKOFF_MIN 64u
+/* Spins of a back-off between two looks for work (see ws__idle_pause). */
+#define WS__WATCH_EVERY 16u
 /* Waits nested on one worker's stack beyond which it only leapfrogs. */
 #define WS__WAIT_NEST_MAX 32u
 
@@ -382,6 +385,38 @@ bool ws__work_visible(struct ws_pool *p)
 /* ------------------------------------------------------------------ */
 /* Waiting                                                            */
 
+/*
+ * Between two failed steal rounds: a back-off of *bo spins, doubled for the
+ * next time up to CK_BACKOFF_CEILING (as ck_backoff_eb), that ends as soon
+ * as ready(w, arg) holds, which it checks every WS__WATCH_EVERY spins (every
+ * nworkers in a larger pool). A thief that asked an owner to publish ([D1]
+ * in deque.c) so sees the publication within a few spins instead of at the
+ * end of a back-off of up to 8191 spins (microseconds). The watched words
+ * (top, bottom, queue ends) are read, not written, so watching them costs
+ * the owner nothing until it publishes. In an oversubscribed pool (more
+ * workers than CPUs), spinning would hold a CPU that a descheduled worker
+ * with work needs: there each back-off is one sched_yield() instead.
+ */
+static void ws__idle_pause(struct ws_worker *w, ck_backoff_t *bo,
+                           bool (*ready)(struct ws_worker *, void *), void *arg)
+{
+    struct ws_pool *p = w->pool;
+    if (p->oversubscribed) {
+        sched_yield();
+        return;
+    }
+    /* A look reads a few words of every worker: in a large pool, look less
+     * often, so that looking does not outlast the spins. */
+    unsigned n = *bo, every = p->nworkers > WS__WATCH_EVERY ? p->nworkers : WS__WATCH_EVERY;
+    for (unsigned i = 0; i < n; i += every) {
+        for (unsigned k = 0; k < every; k++)
+            ck_pr_barrier(); /* ck_backoff_eb's spin, so a back-off lasts as long */
+        if (ready(w, arg))
+            break;
+    }
+    *bo = n << (n < CK_BACKOFF_CEILING);
+}
+
 /* Should a waiter for stolen t stay awake? Only for what it may take:
  * t done, work to leapfrog, or (if it may nest) any work. */
 static bool ws__stolen_ready(struct ws_worker *w, void *arg)
@@ -434,7 +469,7 @@ static void ws__wait_stolen(struct ws_worker *w, ws_task *t)
         if (t0 == 0)
             t0 = ws__now_ns();
         if (++idle < p->spin_rounds || thief == 0) {
-            ck_backoff_eb(&bo);
+            ws__idle_pause(w, &bo, ws__stolen_ready, t);
             continue;
         }
         /* [W2] seq_cst: see the header comment. */
@@ -476,7 +511,7 @@ void ws__help_until(struct ws_worker *w, bool (*done)(void *), void *arg)
             idle = 0;
             bo = WS__BACKOFF_MIN;
         } else if (++idle < p->spin_rounds) {
-            ck_backoff_eb(&bo);
+            ws__idle_pause(w, &bo, ws__help_ready, &h);
         } else {
             ws__park(w, ws__help_ready, &h);
             idle = 0;
@@ -518,7 +553,7 @@ void ws__idle_loop(struct ws_worker *w)
                 break;
             ws__reactor_poll(w); /* armed waits: look for events between rounds */
             if (++rounds < p->spin_rounds) {
-                ck_backoff_eb(&bo);
+                ws__idle_pause(w, &bo, ws__idle_ready, NULL);
                 continue;
             }
             /* relaxed: searching is a hint; a wake-up it misses is caught

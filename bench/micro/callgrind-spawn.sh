@@ -3,10 +3,12 @@
 # counted (callgrind --toggle-collect on the function that runs it), as
 #   (I(fib 30) - I(fib 25)) / (spawns(30) - spawns(25)),   spawns(n) = fib(n+1) - 1,
 # the difference cancelling everything that does not scale with n.
-# usage: bench/micro/callgrind-spawn.sh [build-dir]   (default build/release)
+# usage: bench/micro/callgrind-spawn.sh [build-dir [executor...]]
+#   (default build/release; executors: serial and every one with a native fib)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${1:-build/release}
+shift $(($# > 0 ? 1 : 0))
 exe="$build/bench/wsbench-spawncost"
 [ -x "$exe" ] || { echo "callgrind-spawn: build $exe first (scripts/bench.sh builds it)" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo "callgrind-spawn: valgrind is not installed" >&2; exit 2; }
@@ -30,7 +32,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 printf '%-10s %15s %15s %12s\n' executor "I(fib 25)" "I(fib 30)" "per spawn"
-for e in serial $("$exe" --list); do
+execs=("$@")
+[ ${#execs[@]} -gt 0 ] || execs=(serial $("$exe" --list))
+for e in "${execs[@]}"; do
   toggles "$e"
   for n in 25 30; do
     OMP_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$tmp/$e.$n" \

@@ -486,6 +486,35 @@ static inline struct ws__own *ws__own_of(ws_worker *w)
 }
 
 /*
+ * x >= *m, where *m is split or limit: a relaxed atomic load and a compare.
+ * GCC and Clang do not fold an atomic load into the compare's memory
+ * operand (a load into a register, then the compare: two instructions where
+ * one does), so on x86-64 the compare reads the word itself, in asm. An
+ * aligned 8-byte load is single-copy atomic on x86, so this is exactly a
+ * relaxed load, and the asm is not a C access that could race; volatile,
+ * so that it is neither merged nor hoisted out of a loop (a thief's poison
+ * must be seen at the next spawn, as with an atomic load). Under
+ * ThreadSanitizer, which cannot see into asm, and elsewhere: the C11 load.
+ */
+#if defined(__SANITIZE_THREAD__)
+#define WS__TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WS__TSAN 1
+#endif
+#endif
+static inline int ws__at_or_above(uintptr_t x, WS__ATOMIC(uintptr_t) * m)
+{
+#if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__) && !defined(WS__TSAN)
+    int ae;
+    __asm__ volatile("cmpq %2, %1" : "=@ccae"(ae) : "r"(x), "m"(*(uintptr_t *)(void *)m));
+    return ae;
+#else
+    return x >= atomic_load_explicit(m, memory_order_relaxed);
+#endif
+}
+
+/*
  * The fast path. A spawn remembers in the frame the slot it used, and a sync
  * restores the head from there instead of reloading it: the head then does
  * not form a chain of store-to-load dependencies through memory from one
@@ -505,7 +534,7 @@ static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
     o->nspawn++;
     /* [F2] relaxed: limit is owner data that thieves may lower as a hint
      * ([D2] in ws__deque_demand()); a missed hint only delays a steal. */
-    if (WS__UNLIKELY((uintptr_t)h >= atomic_load_explicit(&o->limit, memory_order_relaxed)))
+    if (WS__UNLIKELY(ws__at_or_above((uintptr_t)h, &o->limit)))
         ws__spawn_slow(w);
 }
 
@@ -514,7 +543,7 @@ static inline void ws_sync(ws_worker *w, ws_task *t)
     struct ws__own *o = ws__own_of(w);
     uintptr_t h = (uintptr_t)t->ws__slot;
     /* [F3] relaxed: as [F2]; a poisoned split sends us to the slow path. */
-    if (WS__LIKELY(h >= atomic_load_explicit(&o->split, memory_order_relaxed))) {
+    if (WS__LIKELY(ws__at_or_above(h, &o->split))) {
         o->head = (WS__ATOMIC(ws_task *) *)h;
         t->ws__fn(w, t);
         return;
@@ -527,7 +556,7 @@ static inline int ws_reclaim(ws_worker *w, ws_task *t)
     struct ws__own *o = ws__own_of(w);
     uintptr_t h = (uintptr_t)t->ws__slot;
     /* [F3] as in ws_sync. */
-    if (WS__LIKELY(h >= atomic_load_explicit(&o->split, memory_order_relaxed))) {
+    if (WS__LIKELY(ws__at_or_above(h, &o->split))) {
         o->head = (WS__ATOMIC(ws_task *) *)h;
         return 1;
     }
