@@ -15,11 +15,11 @@
 _Static_assert(sizeof(struct uts_node) == SHA1_DIGEST_LEN + 4, "uts_node has no padding");
 
 const struct uts_sample uts_samples[UTS_NSAMPLES] = {
-    {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19", 4130071, 3305118, 10},
-    {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502", 4117769, 2342762, 81},
-    {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42", 4112897, 3599034, 1572},
-    {"T4", "-t 2 -a 0 -d 16 -b 6 -r 1 -q 0.234375 -m 4", 4132453, 3108986, 134},
-    {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34", 4147582, 2181318, 20},
+    {"T1", "-t 1 -a 3 -d 10 -b 4 -r 19", 4130071, 3305118, 10, false},
+    {"T2", "-t 1 -a 2 -d 16 -b 6 -r 502", 4117769, 2342762, 81, false},
+    {"T3", "-t 0 -b 2000 -q 0.124875 -m 8 -r 42", 4112897, 3599034, 1572, false},
+    {"T4", "-t 2 -a 0 -d 16 -b 6 -r 1 -q 0.234375 -m 4", 4132453, 3108986, 134, false},
+    {"T5", "-t 1 -a 0 -d 20 -b 4 -r 34", 4147582, 2181318, 20, false},
     /* The large ones: T3L is as deep as a binomial sample gets (17,844). */
     {"T1L", "-t 1 -a 3 -d 13 -b 4 -r 29", 102181082, 81746377, 13, true},
     {"T3L", "-t 0 -b 2000 -q 0.200014 -m 5 -r 7", 111345631, 89076904, 17844, true},
@@ -370,4 +370,46 @@ int uts_count(const struct uts_tree *t, const struct uts_node *start, uint64_t m
     }
     free(stack);
     return r;
+}
+
+int uts_frontier(const struct uts_tree *t, size_t want, struct uts_count *top,
+                 struct uts_node **front, size_t *nfront)
+{
+    size_t cap = want + UTS_MAX_CHILDREN, head = 0, tail = 0;
+    struct uts_node *q = malloc(cap * sizeof(*q));
+
+    if (!q)
+        return -ENOMEM;
+    uts_root(t, &q[tail++]);
+    while (tail > head && tail - head < want) {
+        struct uts_node n = q[head++];
+        int k = uts_num_children(t, &n), i;
+
+        top->nodes++;
+        top->leaves += k == 0;
+        if (n.height > top->max_depth)
+            top->max_depth = n.height;
+        if (cap - tail < (size_t)k) {
+            /* Slide the live part down first; grow only if that is not enough. */
+            memmove(q, q + head, (tail - head) * sizeof(*q));
+            tail -= head;
+            head = 0;
+            if (cap - tail < (size_t)k) {
+                size_t ncap = 2 * cap + (size_t)k;
+                struct uts_node *nq = realloc(q, ncap * sizeof(*q));
+                if (!nq) {
+                    free(q);
+                    return -ENOMEM;
+                }
+                q = nq;
+                cap = ncap;
+            }
+        }
+        for (i = 0; i < k; i++)
+            uts_child(t, &n, i, &q[tail++]);
+    }
+    memmove(q, q + head, (tail - head) * sizeof(*q));
+    *front = q;
+    *nfront = tail - head;
+    return 0;
 }
