@@ -8,6 +8,7 @@ packages=(
   libck-dev libhwloc-dev hwloc        # Concurrency Kit; hwloc and its lstopo
   libbenchmark-dev libtbb-dev         # Google Benchmark; oneTBB (a peer executor)
   libuv1-dev libhttp-parser-dev       # wsserve's event loops; its HTTP request parser
+  libopenmpi-dev openmpi-bin          # libwsched-mpi and the MPI suite (mpicc, mpirun)
   gnuplot-nox                         # charts
   valgrind                            # callgrind: instruction counts per spawn
   spin                                # model checker: sched/shutdown.pml

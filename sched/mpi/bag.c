@@ -289,9 +289,12 @@ static void loop_task(ws_worker *w, ws_task *t)
     struct wsm_worker *me = w ? &r->w[ws_worker_id(w)] : NULL;
 
     if (me != NULL && item != NULL) {
+        uint64_t t0 = me->depth == 0 ? wsm_now_ns() : 0;
         me->depth++;
         run_items(r, me, item);
         me->depth--;
+        if (me->depth == 0)
+            me->busy_ns += wsm_now_ns() - t0;
     } else if (item == NULL) {
         wsm_fail(r, -ENOMEM);
     }

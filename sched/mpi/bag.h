@@ -34,9 +34,10 @@ struct wsm_stack {
 /* A worker's part of the rank: touched only by the worker's thread. */
 struct wsm_worker {
     alignas(64) struct wsm_stack st;
-    char *result;   /* result_size bytes: this worker's accumulator */
-    unsigned depth; /* item loops running on this worker (nested in a wait: > 1) */
-    uint64_t items; /* processed */
+    char *result;     /* result_size bytes: this worker's accumulator */
+    unsigned depth;   /* item loops running on this worker (nested in a wait: > 1) */
+    uint64_t items;   /* processed */
+    uint64_t busy_ns; /* inside an outermost item loop */
 };
 
 /* A loop task: takes items and processes them until the rank has none. */

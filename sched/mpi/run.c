@@ -250,20 +250,6 @@ static void rank_free(struct ws_mpi_ctx *r)
     wsm_glb_free(r);
 }
 
-/* Sums the pool's workers' idle time. */
-static uint64_t pool_idle_ns(ws_pool *pool, unsigned n)
-{
-    struct ws_worker_stats *s = calloc(n, sizeof(*s));
-    uint64_t idle = 0;
-    if (s == NULL)
-        return 0;
-    int k = ws_pool_stats(pool, s, n);
-    for (int i = 0; i < k; i++)
-        idle += s[i].idle_ns;
-    free(s);
-    return idle;
-}
-
 /* The pool-mode caller: polls while the rank is idle, and as a backstop
  * (every WSM_BACKSTOP_NS) while its workers are busy in long items. */
 static void pool_wait(struct ws_mpi_ctx *r)
@@ -372,7 +358,7 @@ int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg, const struct ws_m
     char msg[sizeof(stats->error)] = "";
     int init = 0, fin = 0, level = MPI_THREAD_SINGLE, is_main = 0, err, created = 0;
     int rank = 0, nranks = 0;
-    uint64_t t0 = wsm_now_ns(), idle0 = 0;
+    uint64_t t0 = wsm_now_ns();
 
     if (stats == NULL)
         stats = &scratch;
@@ -450,8 +436,6 @@ int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg, const struct ws_m
 
     /* The run, on a communicator of its own. */
     MPI_Comm_dup(comm, &r->comm);
-    if (r->mode == WS_MPI_POOL)
-        idle0 = pool_idle_ns(r->pool, r->nworkers);
     if (nitems > 0) {
         struct wsm_stack *s = r->mode == WS_MPI_INLINE ? &r->w[0].st : &r->shared;
         if (wsm_stack_reserve(s, r->isz, nitems) != 0) {
@@ -488,8 +472,13 @@ int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg, const struct ws_m
         stats->items += r->w[i].items;
     stats->workers = r->nworkers;
     stats->passive_ns = r->passive_ns;
-    stats->idle_ns =
-        r->mode == WS_MPI_POOL ? pool_idle_ns(r->pool, r->nworkers) - idle0 : r->passive_ns;
+    /* Idle: thread-time outside item loops (pool), or without items (inline). */
+    uint64_t busy = 0, wall = wsm_now_ns() - t0;
+    for (unsigned i = 0; i < r->nworkers; i++)
+        busy += r->w[i].busy_ns;
+    stats->idle_ns = r->mode == WS_MPI_POOL
+                         ? (wall * r->nworkers > busy ? wall * r->nworkers - busy : 0)
+                         : r->passive_ns;
     MPI_Comm_free(&r->comm);
 out:
     stats->thread_level = level;

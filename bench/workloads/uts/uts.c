@@ -252,7 +252,7 @@ static int uts_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
 
     snprintf(label, sizeof(label), "uts/%s", s->label);
     err = uts_frontier(&s->tree, (size_t)UTS_FLAT_PER_WORKER * (workers ? workers : 1), &total,
-                     &front, &n);
+                       &front, &n);
     if (!err)
         err = wl_batch_init(&b, n, sizeof(struct uts_piece_arg), sizeof(struct uts_count));
     if (err) {

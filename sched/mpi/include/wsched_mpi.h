@@ -159,8 +159,9 @@ struct ws_mpi_stats {
     uint64_t token_rounds; /* termination-detection rounds (rank 0: started; others: seen) */
     uint64_t polls;        /* polls of the message queue */
     uint64_t wall_ns;      /* ws_mpi_run's duration, start agreement to result */
-    uint64_t idle_ns;      /* thread-time without an item: workers' idle time (pool), or
-                            * the time the rank had no item (inline) */
+    uint64_t idle_ns;      /* thread-time without an item: workers x wall less the time
+                            * workers spent in item loops (pool), or the time the rank had
+                            * no item (inline) */
     uint64_t passive_ns;   /* time the whole rank had no item (waiting for steals) */
     unsigned workers;      /* threads that processed items */
     int thread_level;      /* MPI_Query_thread() */
