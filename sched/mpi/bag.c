@@ -312,14 +312,19 @@ static void loop_task(ws_worker *w, ws_task *t)
     f->next_free = r->free_frames;
     r->free_frames = f;
     loops_set(r, r->loops - 1);
+    /* relaxed: the lock orders it against the caller's read of loops; the
+     * release at [T1] is what the caller's wait pairs with. */
+    atomic_fetch_add_explicit(&r->tails, 1, memory_order_relaxed);
     bool passive = passive_locked(r);
-    if (passive) {
-        r->passive_since = wsm_now_ns();
+    if (passive)
         pthread_cond_signal(&r->cv);
-    }
     pthread_mutex_unlock(&r->lock);
     if (passive && me != NULL)
         wsm_poll_maybe(r, NULL); /* steal at once, not at the caller's next wake-up */
+    /* [T1] release: this loop's writes (its worker's counters, its poll)
+     * happen before the caller's acquire in wait_tails() (run.c); after it
+     * the rank may be freed, so it is the last access. */
+    atomic_fetch_sub_explicit(&r->tails, 1, memory_order_release);
 }
 
 void wsm_inline_run(struct ws_mpi_ctx *r)

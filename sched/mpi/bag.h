@@ -95,8 +95,7 @@ struct ws_mpi_ctx {
     struct wsm_stack shared; /* published items, for any worker or a thief */
     unsigned loops;          /* loop tasks posted and not finished */
     struct wsm_loop *frames, *free_frames;
-    uint64_t passive_since; /* when loops and shared last reached 0 (pool) */
-    uint64_t passive_ns;
+    uint64_t passive_ns; /* the caller's thread only */
     /* Hints read by busy workers without the lock (relaxed: a stale value
      * only delays or repeats a publication, which the lock then settles). */
     _Atomic size_t shared_n;    /* shared.n */
@@ -105,6 +104,9 @@ struct ws_mpi_ctx {
     _Atomic uint64_t next_poll; /* CLOCK_MONOTONIC ns of the next worker-side poll */
     _Atomic int stop;           /* 1: done; 2: aborting (drop items) */
     _Atomic int err;            /* the first local error (0 or negative errno) */
+    /* Loop tasks that have left the count of loops but not yet returned:
+     * the caller waits for 0 before it drains and frees the rank. */
+    _Atomic unsigned tails;
 
     /* Between ranks, under mpi_lock (glb.c). */
     pthread_mutex_t mpi_lock;

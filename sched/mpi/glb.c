@@ -400,6 +400,8 @@ void wsm_progress(struct ws_mpi_ctx *r, struct wsm_worker *me)
 {
     int src, tag;
     size_t len;
+    if (r->done)
+        return; /* terminated: the caller drains, and nobody else calls MPI */
     r->st.polls++;
     reap(r);
     if (atomic_load_explicit(&r->stop, memory_order_relaxed) == 2 && !r->aborted) {

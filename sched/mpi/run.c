@@ -282,6 +282,23 @@ static void pool_wait(struct ws_mpi_ctx *r)
     }
 }
 
+/* After termination: waits until no loop task runs or is about to return
+ * (bag.h, tails), so that their last writes are visible and nothing
+ * touches the rank once it is freed. Loops are few and end at once here:
+ * the rank is passive. */
+static void wait_tails(struct ws_mpi_ctx *r)
+{
+    for (;;) {
+        pthread_mutex_lock(&r->lock);
+        unsigned loops = r->loops;
+        pthread_mutex_unlock(&r->lock);
+        /* [T2] acquire: pairs with [T1] in loop_task() (bag.c). */
+        if (loops == 0 && atomic_load_explicit(&r->tails, memory_order_acquire) == 0)
+            return;
+        sleep_ns(10000);
+    }
+}
+
 /* The inline caller: runs items, polls, steals when out of them. */
 static void inline_wait(struct ws_mpi_ctx *r)
 {
@@ -454,11 +471,14 @@ int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg, const struct ws_m
         if (e != 0)
             wsm_fail(r, e);
         pool_wait(r);
+        wait_tails(r);
     } else {
         inline_wait(r);
     }
     /* Terminated: no item anywhere and no loop running on this rank. */
+    pthread_mutex_lock(&r->mpi_lock);
     int e = wsm_glb_drain(r);
+    pthread_mutex_unlock(&r->mpi_lock);
     if (e != 0)
         wsm_fail(r, e);
     /* relaxed: every thread that wrote err has since released the locks
