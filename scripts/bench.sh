@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds (Release), and runs wsbench's default
 # suite; results and charts land in results/<date>_<commit>/. Extra
-# arguments go to wsbench (e.g. --quick, --suite sched, --workloads fib).
+# arguments go to wsbench (e.g. --quick, --suite sched, --workloads fib);
+# --suite servers runs the servers suite (wsbench-servers: wsserve under wrk)
+# into results/<date>_<commit>-servers/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

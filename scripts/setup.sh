@@ -7,7 +7,8 @@ packages=(
   build-essential cmake pkg-config   # compilers (gcc's sanitizers and libgomp come with gcc)
   libck-dev libhwloc-dev hwloc        # Concurrency Kit; hwloc and its lstopo
   libbenchmark-dev libtbb-dev         # Google Benchmark; oneTBB (a peer executor)
-  libuv1-dev libhttp-parser-dev       # wsserve's event loops; its HTTP request parser
+  libuv1-dev libhttp-parser-dev       # libuv: the event loops (executors, wsserve); wsserve's HTTP parser
+  wrk nghttp2-client                  # the servers suite's clients: wrk, and h2load (its cross-check)
   libopenmpi-dev openmpi-bin          # libwsched-mpi and the MPI suite (mpicc, mpirun)
   gnuplot-nox                         # charts
   valgrind                            # callgrind: instruction counts per spawn

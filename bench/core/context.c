@@ -15,8 +15,11 @@
 #include <unistd.h>
 
 #include <hwloc.h>
+#include <uv.h>
 
 #include "core/core.h"
+#include "exec/eventloop.h"
+#include "workloads/grain/grain.h"
 
 #ifndef WSBENCH_BUILD_FLAGS
 #define WSBENCH_BUILD_FLAGS "unknown"
@@ -131,8 +134,12 @@ int context_write(const char *dir, int argc, char **argv)
     FILE *f = fopen(path, "w");
     if (f == NULL)
         return -1;
+    /* libuv's as loaded, not as compiled against; its pool as the event loops found it. */
+    char versions[512];
+    snprintf(versions, sizeof(versions), "%s, libuv %s (pool of %u threads)", WSBENCH_VERSIONS,
+             uv_version_string(), exec_eventloop_pool_threads());
     fprintf(f, "date: %s\ngit_commit: %s\ncompiler: gcc %s\nbuild_flags: %s\nversions: %s\n", date,
-            commit, __VERSION__, WSBENCH_BUILD_FLAGS, WSBENCH_VERSIONS);
+            commit, __VERSION__, WSBENCH_BUILD_FLAGS, versions);
     fprintf(f, "kernel: %s %s %s\ncpu: %s\nonline_cpus: %ld\ntopology: %s\n", u.sysname, u.release,
             u.machine, model, sysconf(_SC_NPROCESSORS_ONLN), topo);
     char execs[512], variants[256], workloads[512];
@@ -141,6 +148,9 @@ int context_write(const char *dir, int argc, char **argv)
     context_registry_names(workloads, sizeof(workloads), -1);
     fprintf(f, "executors: %s%s%s\nworkloads: %s\n", execs, variants[0] ? " " : "", variants,
             workloads);
+    /* Measured now, once, so that every grain task of the run does the same iterations. */
+    fprintf(f, "grain_kernel: %.4f iterations/ns (one LCG step each; calibrated at start)\n",
+            grain_calibration());
     fclose(f);
     snprintf(path, sizeof(path), "%s/command.txt", dir);
     f = fopen(path, "w");
@@ -152,7 +162,7 @@ int context_write(const char *dir, int argc, char **argv)
     fclose(f);
     bench_add_context("context_git_commit", commit);
     bench_add_context("build_flags", WSBENCH_BUILD_FLAGS);
-    bench_add_context("versions", WSBENCH_VERSIONS);
+    bench_add_context("versions", versions);
     bench_add_context("topology", topo);
     return 0;
 }

@@ -53,6 +53,8 @@ static const struct suite_line suite_default[] = {
      * runs only at the sizes where it can overlap them. */
     {"mixed", NULL, "threadpool,procpool,stealing,stealing-async", W_TWO, W_MIXED_IO},
     {"mixed", NULL, "openmp,tbb", W_EIGHT, NULL},
+    /* An event loop overlaps every wait and computes on its one thread. */
+    {"mixed", NULL, "eventloop,eventloop-cores", W_CPU, NULL},
     {NULL, NULL, NULL, NULL, NULL},
 };
 /* clang-format on */
@@ -132,6 +134,19 @@ static int list_names(const char *list, const char *name)
     return list != NULL && strcmp(list, "all") != 0 && suite_list_has(list, name);
 }
 
+/* Is ops an event-driven form of a model that the registry also has without
+ * one (stealing-async of stealing: one family, that one without events)? */
+static int repeats_base(const struct exec_ops *ops)
+{
+    if (ops->events == NULL || ops->family == NULL)
+        return 0;
+    for (size_t e = 0; exec_all[e] != NULL; e++)
+        if (exec_all[e]->events == NULL && exec_all[e]->family != NULL &&
+            strcmp(exec_all[e]->family, ops->family) == 0)
+            return 1;
+    return 0;
+}
+
 /* Adds a suite line's benchmarks that pass the --executors/--workloads filters;
  * a variant executor only where the line or --executors names it. */
 static int add_line(const struct suite_line *l, const struct options *o)
@@ -153,9 +168,10 @@ static int add_line(const struct suite_line *l, const struct options *o)
         if ((ops->flags & EXEC_VARIANT) && !o->quick && !list_names(l->executors, ops->name) &&
             !list_names(o->executors, ops->name))
             continue;
-        /* An event-driven model on a workload without an event-driven form
-         * would repeat its family's base model: only where named. */
-        if (ops->events != NULL && w->run_events == NULL && !list_names(l->executors, ops->name) &&
+        /* An event-driven variant of a model (stealing-async) on a workload
+         * without an event-driven form would repeat that model: only where
+         * named. The event loops are models of their own there. */
+        if (repeats_base(ops) && w->run_events == NULL && !list_names(l->executors, ops->name) &&
             !list_names(o->executors, ops->name))
             continue;
         const unsigned *ws = o->workers ? o->workers : o->quick ? W_QUICK : l->workers_cpu;
@@ -164,6 +180,8 @@ static int add_line(const struct suite_line *l, const struct options *o)
             ws = l->workers_io                   ? l->workers_io
                  : (ops->flags & EXEC_PROCESSES) ? W_PROCS_IO
                                                  : W_THREADS_IO;
+        if (ops->flags & EXEC_FIXED_SIZE)
+            ws = W_ONE; /* one size whatever it is asked: any other would repeat it */
         for (size_t i = 0; ws[i] != 0; i++)
             if (add_bm(w, ops, params, ws[i]) != 0)
                 return -1;

@@ -44,6 +44,8 @@ static void usage(FILE *f)
         "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
         "  --suite NAME         default (the README's), sched (libwsched's targets), micro,\n"
         "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep),\n"
+        "                       servers (wsserve's models under wrk: runs wsbench-servers with\n"
+        "                       the other arguments; --suite servers --help lists its own),\n"
         "                       mpi, mpi-large (across MPI ranks: bench/mpi/, needs MPI)\n"
         "  --executors A,B      only these (%s;\n"
         "                       variants run only when named: %s)\n"
@@ -356,17 +358,63 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     return 0;
 }
 
+/* The path of the program called name beside this one, into exe (PATH_MAX
+ * bytes): 0, or -1 if it cannot be made. */
+static int beside_self(char *exe, const char *name)
+{
+    ssize_t n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    size_t room = slash != NULL ? PATH_MAX - (size_t)(slash + 1 - exe) : 0;
+    if (slash == NULL || snprintf(slash + 1, room, "%s", name) >= (int)room)
+        return -1;
+    return 0;
+}
+
+/* --suite servers is another program (bench/load/wsservers.c), beside this
+ * one: it is run with the other arguments. Returns only if it is not. */
+static int exec_servers(int argc, char **argv)
+{
+    int at = -1;
+    for (int i = 1; i + 1 < argc && at < 0; i++)
+        if (strcmp(argv[i], "--suite") == 0 && strcmp(argv[i + 1], "servers") == 0)
+            at = i;
+    if (at < 0)
+        return 0;
+    char exe[PATH_MAX];
+    if (beside_self(exe, "wsbench-servers") != 0) {
+        fprintf(stderr, "wsbench: cannot find wsbench-servers beside this program\n");
+        return 2;
+    }
+    char **args = malloc((size_t)argc * sizeof(*args));
+    if (args == NULL)
+        return 2;
+    int k = 0;
+    args[k++] = exe;
+    for (int i = 1; i < argc; i++)
+        if (i != at && i != at + 1)
+            args[k++] = argv[i];
+    args[k] = NULL;
+    execv(exe, args);
+    fprintf(stderr, "wsbench: --suite servers: cannot run %s: %s\n", exe, strerror(errno));
+    free(args);
+    return 2;
+}
+
 /* --suite mpi and mpi-large are the MPI suite's: its driver, configured
  * beside this program where the build found MPI (bench/mpi/suite.sh.in),
- * takes the whole command line. Returns only if it cannot be run. */
-static int run_mpi_suite(int argc, char **argv)
+ * takes the whole command line. Returns 0 for another suite, else only if
+ * it cannot be run. */
+static int exec_mpi_suite(int argc, char **argv)
 {
+    int mpi = 0;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--suite") == 0 &&
+            (strcmp(argv[i + 1], "mpi") == 0 || strcmp(argv[i + 1], "mpi-large") == 0))
+            mpi = 1;
+    if (!mpi)
+        return 0;
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
-    if (slash != NULL)
-        snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "wsbench-mpi-suite");
-    if (slash == NULL || access(exe, X_OK) != 0) {
+    if (beside_self(exe, "wsbench-mpi-suite") != 0 || access(exe, X_OK) != 0) {
         fprintf(stderr, "wsbench: this build has no MPI suite (libwsched-mpi was not built): "
                         "install libopenmpi-dev and openmpi-bin (scripts/setup.sh does) and "
                         "configure again\n");
@@ -387,10 +435,11 @@ static int run_mpi_suite(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i + 1 < argc; i++)
-        if (strcmp(argv[i], "--suite") == 0 &&
-            (strcmp(argv[i + 1], "mpi") == 0 || strcmp(argv[i + 1], "mpi-large") == 0))
-            return run_mpi_suite(argc, argv);
+    int ex = exec_servers(argc, argv);
+    if (ex == 0)
+        ex = exec_mpi_suite(argc, argv);
+    if (ex != 0)
+        return ex;
     char **argv0 = malloc(((size_t)argc + 3) * sizeof(*argv0));
     if (argv0 == NULL)
         return 2;

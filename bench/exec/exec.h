@@ -63,6 +63,8 @@ enum exec_flag {
     EXEC_PROCESSES = 1u << 1,   /* pieces run in other processes (inputs reach them by fork) */
     EXEC_BLOCKING_OK = 1u << 2, /* sized for waits, not cores: IO workloads sweep many workers */
     EXEC_VARIANT = 1u << 3,     /* a variant of another model: runs only when named, not in "all" */
+    EXEC_FIXED_SIZE = 1u << 4,  /* its size ignores exec_config.workers (one event loop): the
+                                   suite runs it at workers:1 only, a sweep would repeat it */
 };
 
 struct exec_ops {
@@ -107,8 +109,10 @@ struct exec_ops {
     /*
      * NULL, or the model's event-driven side (exec/events.h): a workload
      * with an event-driven form (workload.run_events) runs that on it
-     * instead of blocking pieces. The suite runs such a model only on those
-     * workloads (elsewhere it would repeat its family's base model).
+     * instead of blocking pieces. A model whose family also has a base
+     * model without events (stealing-async) runs in the suite only on those
+     * workloads: elsewhere it would repeat that model. The event loops have
+     * no family and run everywhere (CPU workloads in turn on their loops).
      */
     const struct ev_ops *events;
 };

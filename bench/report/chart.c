@@ -139,14 +139,22 @@ void gp_log_y(FILE *gp, double dlo, double dhi, const char *unit)
     fputs(")\n", gp);
 }
 
+/* One plot clause of a line chart: a series' points and line, in style st. */
+void gp_styled_line_clause(struct sbuf *plot, const struct chart *c, int block,
+                           struct exec_style st)
+{
+    sb_printf(plot,
+              "%s'%s.dat' index %d using 1:2 with linespoints lw 2.5 pt %d ps 1.4 lc rgb '%s' "
+              "title '%s'",
+              plot->len ? ", \\\n     " : "plot ", c->base, block, st.pt, st.color, st.name);
+}
+
 /* One plot clause of a line chart: an executor's points and line. */
 static void gp_line_clause(struct sbuf *plot, const struct chart *c, int block, const char *exec)
 {
     struct exec_style st = exec_style(exec);
-    sb_printf(plot,
-              "%s'%s.dat' index %d using 1:2 with linespoints lw 2.5 pt %d ps 1.4 lc rgb '%s' "
-              "title '%s'",
-              plot->len ? ", \\\n     " : "plot ", c->base, block, st.pt, st.color, exec);
+    st.name = exec;
+    gp_styled_line_clause(plot, c, block, st);
 }
 
 /* One plot clause of a bar chart: an executor's bars (boxxyerror columns). */

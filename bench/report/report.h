@@ -273,6 +273,11 @@ void decades(double lo, double hi, double *dlo, double *dhi);
  * prefixes and unit (e.g. "s": "100 ms"). */
 void gp_log_y(FILE *gp, double dlo, double dhi, const char *unit);
 
+/* One plot clause of a line chart: a series' points and line in style st,
+ * titled st.name (chart.c's executor lines, the servers suite's models). */
+void gp_styled_line_clause(struct sbuf *plot, const struct chart *c, int block,
+                           struct exec_style st);
+
 /* One plot clause of a bar chart: an executor's bars (boxxyerror columns). */
 void gp_bar_clause(struct sbuf *plot, const struct chart *c, int block, const char *exec);
 

@@ -169,7 +169,7 @@ int wl_map_sum(const struct exec_ops *ops, struct exec *x, exec_piece_fn fn, con
     for (size_t i = 0; i < n && err == 0; i++) {
         int64_t v;
         memcpy(&v, wl_batch_res(&b, i), sizeof(v));
-        *sum += v;
+        *sum = (int64_t)((uint64_t)*sum + (uint64_t)v); /* wraps: grain's sums are checksums */
     }
     wl_batch_free(&b);
     return err;

@@ -299,7 +299,9 @@ WS_API unsigned ws_worker_id(const ws_worker *w);
  * much deeper a recursion may go (its frames, and what a wait runs on top
  * while it helps, share the stack; see ws_config.stack_size). w must be the
  * calling thread's own worker (ws_worker_self()). 0 if w is NULL, SIZE_MAX
- * if the stack's bounds are unknown. Cheap: a subtraction.
+ * if the stack's bounds are unknown. Cheap: a subtraction. (glibc takes a
+ * thread's static TLS from the top of its stack: a root task starts with
+ * a little less than stack_size, under ThreadSanitizer much less.)
  */
 WS_API size_t ws_worker_stack_left(const ws_worker *w);
 WS_API ws_pool *ws_worker_pool(const ws_worker *w);

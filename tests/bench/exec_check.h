@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -297,7 +298,9 @@ static inline size_t parse_size_arg(int argc, char **argv, size_t dflt)
 
 /* ---- checks any executor must pass, given its ops ---------------------- */
 
-static inline struct exec *texec_make(const struct exec_ops *ops, unsigned workers)
+/* An executor asked for `workers`, whose workers() must say want (a model of fixed size). */
+static inline struct exec *texec_make_sized(const struct exec_ops *ops, unsigned workers,
+                                            unsigned want)
 {
     struct exec_config cfg = {.workers = workers};
     struct exec *x = NULL;
@@ -305,8 +308,13 @@ static inline struct exec *texec_make(const struct exec_ops *ops, unsigned worke
 
     CHECK_EQ(e, 0);
     REQUIRE(e == 0 && x != NULL);
-    CHECK_EQU(ops->workers(x), workers);
+    CHECK_EQU(ops->workers(x), want);
     return x;
+}
+
+static inline struct exec *texec_make(const struct exec_ops *ops, unsigned workers)
+{
+    return texec_make_sized(ops, workers, workers);
 }
 
 /* Maps all of b, which must succeed, and checks every piece. */
@@ -358,22 +366,28 @@ static inline void texec_piece_errors(const struct exec_ops *ops, struct exec *x
     tbatch_free(&b);
 }
 
-/* What create, map, workers and destroy must refuse; too_many workers is one of them. */
-static inline void texec_bad_arguments(const struct exec_ops *ops, unsigned too_many)
+/*
+ * What create, map, workers and destroy must refuse; too_many workers is one
+ * of them (0: the model takes any count). A NULL config makes
+ * default_workers workers.
+ */
+static inline void texec_bad_arguments_sized(const struct exec_ops *ops, unsigned too_many,
+                                             unsigned default_workers)
 {
     struct exec_config cfg = {.workers = too_many};
     struct exec *x = (struct exec *)(void *)&cfg; /* create must reset it */
     struct exec_piece p = {.id = 0};
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
     CHECK_EQ(ops->flags & EXEC_NESTS, 0);
     CHECK(ops->run == NULL && ops->forkn == NULL);
     CHECK_EQ(ops->create(NULL, NULL), -EINVAL);
-    CHECK_EQ(ops->create(&x, &cfg), -EINVAL);
-    CHECK(x == NULL);
+    if (too_many != 0) {
+        CHECK_EQ(ops->create(&x, &cfg), -EINVAL);
+        CHECK(x == NULL);
+    }
 
-    REQUIRE(ops->create(&x, NULL) == 0); /* NULL config: one per online CPU */
-    CHECK_EQU(ops->workers(x), cpus > 0 ? (unsigned)cpus : 1);
+    REQUIRE(ops->create(&x, NULL) == 0);
+    CHECK_EQU(ops->workers(x), default_workers);
     CHECK_EQ(ops->map(NULL, tpiece, &p, 1), -EINVAL);
     CHECK_EQ(ops->map(x, NULL, &p, 1), -EINVAL);
     CHECK_EQ(ops->map(x, tpiece, NULL, 1), -EINVAL);
@@ -386,24 +400,81 @@ static inline void texec_bad_arguments(const struct exec_ops *ops, unsigned too_
     CHECK_EQU(ops->workers(NULL), 0);
 }
 
+/* As texec_bad_arguments_sized(), for a model with one worker per online CPU by default. */
+static inline void texec_bad_arguments(const struct exec_ops *ops, unsigned too_many)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    texec_bad_arguments_sized(ops, too_many, cpus > 0 ? (unsigned)cpus : 1);
+}
+
 /*
- * 100 create/map/destroy cycles of 4 workers leave as many descriptors as
- * there were, and no more count(want) (threads, children).
+ * 100 create/map/destroy cycles asking for `workers` workers (workers()
+ * says want) leave as many descriptors as there were, and no more
+ * count(want) (threads, children).
  */
-static inline void texec_cycles(const struct exec_ops *ops, size_t (*count)(size_t))
+static inline void texec_cycles_sized(const struct exec_ops *ops, unsigned workers, unsigned want,
+                                      size_t (*count)(size_t))
 {
     size_t fds = count_fds(), before = count(SIZE_MAX);
     struct tbatch b;
 
     tbatch_init(&b, 64, 4096);
     for (int k = 0; k < 100; k++) {
-        struct exec *x = texec_make(ops, 4);
+        struct exec *x = texec_make_sized(ops, workers, want);
         texec_map_ok(ops, x, &b);
         ops->destroy(x);
     }
     tbatch_free(&b);
     CHECK_EQU(count_fds(), fds);
     CHECK_LE(count(before), before); /* a baseline may still list a joined thread */
+}
+
+struct texec_caller {
+    const struct exec_ops *ops;
+    struct exec *x;
+    struct tbatch b;
+    int ret;
+};
+
+static inline void *texec_caller_main(void *arg)
+{
+    struct texec_caller *c = arg;
+    c->ret = c->ops->map(c->x, tpiece, c->b.p, c->b.n);
+    return NULL;
+}
+
+/* Four threads map() 1,000 pieces each on one executor at once; each gets its own back. */
+static inline void texec_concurrent_maps(const struct exec_ops *ops, unsigned workers,
+                                         unsigned want)
+{
+    enum { CALLERS = 4, EACH = 1000 };
+    struct texec_caller c[CALLERS];
+    pthread_t t[CALLERS];
+    struct exec *x = texec_make_sized(ops, workers, want);
+
+    tpiece_reset_runs(CALLERS * EACH);
+    for (int k = 0; k < CALLERS; k++) {
+        c[k].ops = ops;
+        c[k].x = x;
+        tbatch_init(&c[k].b, EACH, 4 * 4096);
+        for (size_t i = 0; i < EACH; i++)
+            c[k].b.args[i].slot = (uint32_t)(k * EACH + i);
+        REQUIRE(pthread_create(&t[k], NULL, texec_caller_main, &c[k]) == 0);
+    }
+    for (int k = 0; k < CALLERS; k++) {
+        pthread_join(t[k], NULL);
+        CHECK_EQ(c[k].ret, 0);
+        for (size_t i = 0; i < EACH; i++)
+            tbatch_check_piece(&c[k].b, i, 0);
+        tbatch_free(&c[k].b);
+    }
+    ops->destroy(x);
+}
+
+/* texec_cycles_sized() of 4 workers. */
+static inline void texec_cycles(const struct exec_ops *ops, size_t (*count)(size_t))
+{
+    texec_cycles_sized(ops, 4, 4, count);
 }
 
 #endif /* WS_EXEC_CHECK_H */

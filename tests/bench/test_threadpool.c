@@ -16,45 +16,6 @@ static const struct exec_ops *const ops = &exec_threadpool;
 
 static size_t npieces;
 
-struct caller {
-    struct exec *x;
-    struct tbatch b;
-    int ret;
-};
-
-static void *caller_main(void *arg)
-{
-    struct caller *c = arg;
-    c->ret = ops->map(c->x, tpiece, c->b.p, c->b.n);
-    return NULL;
-}
-
-/* Four threads map() on one pool at once; their pieces interleave in the FIFO. */
-static void test_concurrent_maps(void)
-{
-    enum { CALLERS = 4, EACH = 1000 };
-    struct caller c[CALLERS];
-    pthread_t t[CALLERS];
-    struct exec *x = texec_make(ops, 4);
-
-    tpiece_reset_runs(CALLERS * EACH);
-    for (int k = 0; k < CALLERS; k++) {
-        c[k].x = x;
-        tbatch_init(&c[k].b, EACH, 4 * 4096);
-        for (size_t i = 0; i < EACH; i++)
-            c[k].b.args[i].slot = (uint32_t)(k * EACH + i);
-        REQUIRE(pthread_create(&t[k], NULL, caller_main, &c[k]) == 0);
-    }
-    for (int k = 0; k < CALLERS; k++) {
-        pthread_join(t[k], NULL);
-        CHECK_EQ(c[k].ret, 0);
-        for (size_t i = 0; i < EACH; i++)
-            tbatch_check_piece(&c[k].b, i, 0);
-        tbatch_free(&c[k].b);
-    }
-    ops->destroy(x);
-}
-
 static void *warm_up(void *arg)
 {
     return arg;
@@ -111,7 +72,7 @@ int main(int argc, char **argv)
     x = texec_make(ops, 3);
     texec_piece_errors(ops, x);
     ops->destroy(x);
-    test_concurrent_maps();
+    texec_concurrent_maps(ops, 4, 4); /* their pieces interleave in the FIFO */
     texec_cycles(ops, count_threads_settled);
     free(tpiece_runs);
     return check_report("test_threadpool");

@@ -3,10 +3,13 @@
  * sleep, pipe, socket, file, mixed): each, prepared with small parameters,
  * gives its known answer and the right task count on its serial twin, on
  * the serial executor (fork-join for the CPU workloads), on the threadpool
- * with 2 and 8 threads, on the procpool with 2 processes, and on stealing
+ * with 2 and 8 threads, on the procpool with 2 processes, on stealing
  * (its blocking calls through ws_blocking, mixed fork-join) and
- * stealing-async (the IO workloads event-driven) with 2 workers, and records
- * one latency per task where it promises to; bad parameters are -EINVAL with a
+ * stealing-async (the IO workloads event-driven) with 2 workers, and on the
+ * event loops: eventloop and eventloop-cores with 2 loops (the IO workloads
+ * event-driven on libuv, the CPU ones in turn on the loops) and
+ * eventloop-offload (every piece on libuv's pool), and records one latency
+ * per task where it promises to; bad parameters are -EINVAL with a
  * message naming the workload; prepare/release cycles leave no descriptor,
  * thread or temporary file behind. A file changed behind the file
  * workload's back fails its runs, naming workload and executor; a process
@@ -30,9 +33,10 @@
 #include "workloads/workload.h"
 
 extern const struct exec_ops exec_serial, exec_threadpool, exec_procpool, exec_stealing,
-    exec_stealing_async;
-extern const struct workload workload_matmul, workload_sort, workload_sleep, workload_pipe,
-    workload_socket, workload_file, workload_mixed;
+    exec_stealing_async, exec_eventloop, exec_eventloop_cores, exec_eventloop_offload;
+unsigned exec_eventloop_pool_threads(void); /* exec/eventloop.h, which needs <uv.h> */
+extern const struct workload workload_grain, workload_matmul, workload_sort, workload_sleep,
+    workload_pipe, workload_socket, workload_file, workload_mixed;
 
 static int quick;
 static char tmpdir[256]; /* this test's $TMPDIR */
@@ -132,6 +136,9 @@ static void test_case(const struct wcase *c)
     run_on(c, state, &exec_procpool, 2); /* forked after prepare(): it inherits the inputs */
     run_on(c, state, &exec_stealing, 2);
     run_on(c, state, &exec_stealing_async, 2);
+    run_on(c, state, &exec_eventloop, 1);
+    run_on(c, state, &exec_eventloop_cores, 2);
+    run_on(c, state, &exec_eventloop_offload, exec_eventloop_pool_threads());
     c->w->release(state);
     CHECK_EQU(count_fds(), fds);
     CHECK_EQU(count_threads_settled(threads), threads);
@@ -151,10 +158,21 @@ static void test_case(const struct wcase *c)
         .flat_per_worker = (per_worker_)                                                           \
     }
 
+/* A cut tree's pieces: 16 per worker, at most one per leaf (t_ and tq_). */
+#define GRAIN_TREE(p_, pq_, t_, tq_)                                                               \
+    {                                                                                              \
+        .w = &workload_grain, .params = (p_), .params_quick = (pq_), .tasks = (t_),                \
+        .tasks_quick = (tq_), .flat_per_worker = 16, .n_cap = (t_), .n_quick_cap = (tq_)           \
+    }
+
 static const struct wcase cases[] = {
     /* 200 = 6 x 32 + 8: edge blocks. 7 x 7 blocks; quick: 48 / 16 = 3 x 3. */
     CASE(workload_matmul, "n:200/block:32", "n:48/block:16", 49, 9),
     CASE(workload_matmul, "n:64", "n:20/block:64", 1, 1),
+    /* tasks: the kernels; a tree cut for a flat model: 16 pieces per worker at most. */
+    CASE(workload_grain, "ns:200/tasks:1000", "ns:200/tasks:100", 1000, 100),
+    GRAIN_TREE("ns:2000/tasks:300/shape:tree", "ns:500/tasks:37/shape:tree", 300, 37),
+    GRAIN_TREE("ns:30/tasks:1/shape:tree", "ns:30/tasks:1/shape:tree", 1, 1),
     SORT("n:200000/cutoff:4096", "n:5000/cutoff:512", 4),
     SORT("n:100000/cutoff:1000/distinct:50/per_worker:3",
          "n:3000/cutoff:100/distinct:7/per_worker:3", 3),
@@ -201,6 +219,9 @@ static void test_bad_params(void)
         const char *says; /* the message mentions it */
     } bad[] = {
         {&workload_matmul, "n:0", "n"},
+        {&workload_grain, "ns:10", "ns"},
+        {&workload_grain, "ns:100/shape:ring", "shape"},
+        {&workload_grain, "tasks:0", "tasks"},
         {&workload_matmul, "n:5000", "n"},
         {&workload_matmul, "n:4096/block:2", "blocks"},
         {&workload_matmul, "size:10", "size"},
@@ -338,6 +359,7 @@ static void test_file_changed(void)
     expect_failure(w, state, NULL, 1, "/f1: 4096 bytes with checksum");
     expect_failure(w, state, &exec_threadpool, 2, "/f1: 4096 bytes with checksum");
     expect_failure(w, state, &exec_procpool, 2, "/f1: 4096 bytes with checksum");
+    expect_failure(w, state, &exec_eventloop, 1, "/f1: 4096 bytes with checksum");
     /* A file that is gone: the piece's own error. */
     REQUIRE(unlink(path) == 0);
     expect_failure(w, state, &exec_threadpool, 2, "No such file");
@@ -370,6 +392,20 @@ static void *warm_up(void *arg)
     return arg;
 }
 
+static void warm_up_libuv(void)
+{
+    static _Atomic uint32_t runs[1];
+    struct exec *x = texec_make(&exec_eventloop_offload, exec_eventloop_pool_threads());
+    struct tbatch b;
+
+    tpiece_runs = runs;
+    tbatch_init(&b, 1, 64);
+    texec_map_ok(&exec_eventloop_offload, x, &b);
+    tbatch_free(&b);
+    tpiece_runs = NULL;
+    exec_eventloop_offload.destroy(x);
+}
+
 int main(int argc, char **argv)
 {
     struct wcase all[sizeof(cases) / sizeof(cases[0])];
@@ -390,6 +426,8 @@ int main(int argc, char **argv)
     /* A first thread, so that a sanitizer's helper thread is there before any baseline. */
     REQUIRE(pthread_create(&t, NULL, warm_up, NULL) == 0);
     pthread_join(t, NULL);
+    /* And libuv's thread pool and signal pipe, which last as long as the process. */
+    warm_up_libuv();
 
     memcpy(all, cases, sizeof(cases));
     for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {

@@ -131,16 +131,17 @@ expect_text "$WORK/results/results.csv" "fib/stealing/"
 expect_text "$WORK/results/results.csv" "nqueens/threadpool/"
 expect_text "$WORK/results/command.txt" "--workloads fib,nqueens"
 expect_text "$WORK/results/context.txt" "wall_seconds: "
+expect_text "$WORK/results/context.txt" "grain_kernel: "
 # The library versions, each with a number (they were once built before
 # find_package() had set them: "oneTBB , OpenMP  (gcc ...)").
-for lib in hwloc ck benchmark oneTBB OpenMP gcc; do
+for lib in hwloc ck benchmark oneTBB OpenMP gcc libuv; do
     checks=$((checks + 1))
     grep -Eq "^versions: .*\(?$lib [0-9]+\.[0-9]" "$WORK/results/context.txt" ||
         fail "context.txt's versions line names no $lib version"
 done
 # The registries, in order, as the usage text lists them.
 expect_text "$WORK/results/context.txt" "executors: serial threadpool procpool stealing openmp tbb"
-expect_text "$WORK/results/context.txt" "workloads: fib nqueens uts matmul sort sleep pipe socket file mixed"
+expect_text "$WORK/results/context.txt" "workloads: fib nqueens uts matmul sort grain sleep pipe socket file mixed"
 checks=$((checks + 1))
 # The error column (the last) is empty on every row: every answer was right.
 awk -F, 'NR > 1 && $NF != "" { bad = 1 } END { exit bad }' "$WORK/results/results.csv" ||

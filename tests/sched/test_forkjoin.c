@@ -578,9 +578,14 @@ static void test_stack_left(void)
     CHECK_EQ(ws_pool_destroy(p), 0);
     CHECK_EQU(ws_worker_stack_left(NULL), 0);
     CHECK_EQU(ws_worker_stack_left(ws_worker_self()), 0); /* this thread is no worker */
-    /* Near the top of a 1 MiB stack, and 1 KiB or more less at each level. */
+    /* Near the top of a 1 MiB stack, and 1 KiB or more less at each level.
+     * glibc carves a thread's static TLS from the top of its stack, and
+     * ThreadSanitizer's per-thread state there is most of a megabyte: under
+     * it the root has only what is left of that. */
     CHECK(sp.left[0] <= size);
-    CHECK(sp.left[0] >= size - ((size_t)64 << 10));
+    if (!WS_TEST_TSAN)
+        CHECK(sp.left[0] >= size - ((size_t)64 << 10));
+    CHECK(sp.left[0] >= (size_t)STACK_LEVELS * 1024);
     for (int i = 1; i < STACK_LEVELS; i++)
         if (!(sp.left[i] + 1024 <= sp.left[i - 1])) {
             CHECK_FAIL_("stack left at level %d: %zu, at %d: %zu", i, sp.left[i], i - 1,

@@ -129,12 +129,26 @@ static struct io_task *io_task_of_guard(struct ev_req *r)
     return (struct io_task *)(void *)((char *)r - offsetof(struct io_task, guard));
 }
 
-/* One of the task's two ends (its finish, its guard's callback). */
+/* One of the task's two ends (its finish, its guard's callback), or the
+ * return of an arming's hold (io_task_hold). */
 static void io_task_end(struct ev_ctx *c, struct io_task *t)
 {
-    /* acq_rel: whichever end comes second sees the other's writes. */
+    /* acq_rel: whichever end comes last sees the others' writes. */
     if (atomic_fetch_add_explicit(&t->ends, 1, memory_order_acq_rel) == 1)
         t->ops->done(c);
+}
+
+/*
+ * Keeps the task from being done while the arming thread still reads it:
+ * on a model whose callbacks run on any worker (stealing-async), the step
+ * just armed can fire, finish the task and let the run free it before
+ * io_task_armed() reads t->timed_out. The hold is a third end, given back
+ * by io_task_armed(); whichever end comes last calls done().
+ */
+static void io_task_hold(struct io_task *t)
+{
+    /* relaxed: it only delays the last end; io_task_end's acq_rel orders the rest. */
+    atomic_fetch_sub_explicit(&t->ends, 1, memory_order_relaxed);
 }
 
 static void io_task_guard(struct ev_ctx *c, struct ev_req *r, int result)
@@ -154,16 +168,19 @@ static int io_task_armed(struct ev_ctx *c, struct io_task *t, int e)
     /* seq_cst: see io_task_guard(). */
     if (e == 0 && atomic_load_explicit(&t->timed_out, memory_order_seq_cst))
         t->ops->cancel(c, &t->req);
+    io_task_end(c, t); /* the hold back: t may be done and freed from here on */
     return e;
 }
 
 int io_task_wait(struct ev_ctx *c, struct io_task *t, int fd, unsigned events, ev_fn fn)
 {
+    io_task_hold(t);
     return io_task_armed(c, t, t->ops->wait(c, &t->req, fd, events, fn));
 }
 
 int io_task_timer(struct ev_ctx *c, struct io_task *t, uint64_t ns, ev_fn fn)
 {
+    io_task_hold(t);
     return io_task_armed(c, t, t->ops->timer(c, &t->req, ns, fn));
 }
 

@@ -155,7 +155,7 @@ struct io_task {
     uint64_t t_done_ns;  /* when it finished */
     int status;          /* 0, or the error that ended it */
     _Atomic int timed_out;
-    _Atomic int ends; /* io_task_finish and the guard's callback: done() at 2 */
+    _Atomic int ends; /* io_task_finish, the guard's callback (and an arming's hold): done() at 2 */
 };
 
 /* The task whose req (or guard) r is. */
