@@ -46,7 +46,7 @@ static void usage(FILE *f)
         "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep),\n"
         "                       servers (wsserve's models under wrk: runs wsbench-servers with\n"
         "                       the other arguments; --suite servers --help lists its own),\n"
-        "                       mpi, mpi-large (across MPI ranks: bench/mpi/, needs MPI)\n"
+        "                       mpi, mpi-large, mpi-tune (across MPI ranks: bench/mpi/)\n"
         "  --executors A,B      only these (%s;\n"
         "                       variants run only when named: %s)\n"
         "  --workloads A,B      only these (%s)\n"
@@ -400,7 +400,7 @@ static int exec_servers(int argc, char **argv)
     return 2;
 }
 
-/* --suite mpi and mpi-large are the MPI suite's: its driver, configured
+/* --suite mpi, mpi-large and mpi-tune are the MPI suite's: its driver, configured
  * beside this program where the build found MPI (bench/mpi/suite.sh.in),
  * takes the whole command line. Returns 0 for another suite, else only if
  * it cannot be run. */
@@ -409,7 +409,8 @@ static int exec_mpi_suite(int argc, char **argv)
     int mpi = 0;
     for (int i = 1; i + 1 < argc; i++)
         if (strcmp(argv[i], "--suite") == 0 &&
-            (strcmp(argv[i + 1], "mpi") == 0 || strcmp(argv[i + 1], "mpi-large") == 0))
+            (strcmp(argv[i + 1], "mpi") == 0 || strcmp(argv[i + 1], "mpi-large") == 0 ||
+             strcmp(argv[i + 1], "mpi-tune") == 0))
             mpi = 1;
     if (!mpi)
         return 0;

@@ -331,7 +331,14 @@ static int write_rows(const struct opts *o, const uint64_t *real, const struct r
     FILE *kf = rf ? open_csv(o->out, "ranks.csv", ranks_header()) : NULL;
     if (rf == NULL || kf == NULL)
         return -1;
-    snprintf(params, sizeof(params), "%s/ranks:%d", o->params, g_ranks);
+    /* A chunk or polling interval other than the library's default is part
+     * of the name, so that a sweep of them (wsbench --suite mpi-tune) keeps
+     * its points apart. */
+    char tune[48] = "";
+    int tn = o->chunk ? snprintf(tune, sizeof(tune), "/chunk:%zu", o->chunk) : 0;
+    if (o->poll_us)
+        snprintf(tune + tn, sizeof(tune) - (size_t)tn, "/poll_us:%u", o->poll_us);
+    snprintf(params, sizeof(params), "%s%s/ranks:%d", o->params, tune, g_ranks);
     snprintf(name, sizeof(name), "%s/%s/%s/workers:%u", o->wl->name, o->exec_name, params, threads);
     uint64_t sorted[MAX_REPS];
     memcpy(sorted, real, o->reps * sizeof(*real));
