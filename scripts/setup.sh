@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev libtbb-dev         # Google Benchmark; oneTBB (a peer executor)
   libuv1-dev libhttp-parser-dev       # libuv: the event loops (executors, wsserve); wsserve's HTTP parser
   wrk nghttp2-client                  # the servers suite's clients: wrk, and h2load (its cross-check)
+  libopenmpi-dev openmpi-bin          # libwsched-mpi and the MPI suite (mpicc, mpirun)
   gnuplot-nox                         # charts
   valgrind                            # callgrind: instruction counts per spawn
   spin                                # model checker: sched/shutdown.pml

@@ -69,7 +69,8 @@ static void usage(FILE *f)
         "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep),\n"
         "                       grain (the fine granularity sweep: 100 ns to 10 ms, METG),\n"
         "                       servers (wsserve's models under wrk: runs wsbench-servers with\n"
-        "                       the other arguments; --suite servers --help lists its own)\n"
+        "                       the other arguments; --suite servers --help lists its own),\n"
+        "                       mpi, mpi-large, mpi-tune (across MPI ranks: bench/mpi/)\n"
         "  --executors A,B      only these (%s;\n"
         "                       variants run only when named: %s)\n"
         "  --workloads A,B      only these (%s)\n"
@@ -530,6 +531,18 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     return 0;
 }
 
+/* The path of the program called name beside this one, into exe (PATH_MAX
+ * bytes): 0, or -1 if it cannot be made. */
+static int beside_self(char *exe, const char *name)
+{
+    ssize_t n = readlink("/proc/self/exe", exe, PATH_MAX - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    size_t room = slash != NULL ? PATH_MAX - (size_t)(slash + 1 - exe) : 0;
+    if (slash == NULL || snprintf(slash + 1, room, "%s", name) >= (int)room)
+        return -1;
+    return 0;
+}
+
 /* --suite servers is another program (bench/load/wsservers.c), beside this
  * one: it is run with the other arguments. Returns only if it is not. */
 static int exec_servers(int argc, char **argv)
@@ -541,11 +554,7 @@ static int exec_servers(int argc, char **argv)
     if (at < 0)
         return 0;
     char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
-    if (slash == NULL ||
-        snprintf(slash + 1, sizeof(exe) - (size_t)(slash + 1 - exe), "wsbench-servers") >=
-            (int)(sizeof(exe) - (size_t)(slash + 1 - exe))) {
+    if (beside_self(exe, "wsbench-servers") != 0) {
         fprintf(stderr, "wsbench: cannot find wsbench-servers beside this program\n");
         return 2;
     }
@@ -564,9 +573,45 @@ static int exec_servers(int argc, char **argv)
     return 2;
 }
 
+/* --suite mpi, mpi-large and mpi-tune are the MPI suite's: its driver, configured
+ * beside this program where the build found MPI (bench/mpi/suite.sh.in),
+ * takes the whole command line. Returns 0 for another suite, else only if
+ * it cannot be run. */
+static int exec_mpi_suite(int argc, char **argv)
+{
+    int mpi = 0;
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "--suite") == 0 &&
+            (strcmp(argv[i + 1], "mpi") == 0 || strcmp(argv[i + 1], "mpi-large") == 0 ||
+             strcmp(argv[i + 1], "mpi-tune") == 0))
+            mpi = 1;
+    if (!mpi)
+        return 0;
+    char exe[PATH_MAX];
+    if (beside_self(exe, "wsbench-mpi-suite") != 0 || access(exe, X_OK) != 0) {
+        fprintf(stderr, "wsbench: this build has no MPI suite (libwsched-mpi was not built): "
+                        "install libopenmpi-dev and openmpi-bin (scripts/setup.sh does) and "
+                        "configure again\n");
+        return 2;
+    }
+    char **args = calloc((size_t)argc + 2, sizeof(*args));
+    if (args == NULL)
+        return 2;
+    args[0] = (char *)"sh";
+    args[1] = exe;
+    for (int i = 1; i < argc; i++)
+        args[i + 1] = argv[i];
+    execv("/bin/sh", args);
+    fprintf(stderr, "wsbench: cannot run %s: %s\n", exe, strerror(errno));
+    free(args);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
     int ex = exec_servers(argc, argv);
+    if (ex == 0)
+        ex = exec_mpi_suite(argc, argv);
     if (ex != 0)
         return ex;
     char **argv0 = malloc(((size_t)argc + 3) * sizeof(*argv0));

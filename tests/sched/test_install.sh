@@ -105,4 +105,44 @@ make -C "$src/tests/sched/install" OUT="$tmp/pc" PKG_EXTRA="$pc_extra" >"$tmp/pc
     link_failed "the pkg-config consumer" "$tmp/pc.log"
 run_example "pkg-config" "$tmp/pc/wsched_example"
 
-say "both consumers built and ran"
+# 3. libwsched-mpi, where this build made it: both ways again, run under
+# mpirun on 2 ranks.
+mpilib=$(find "$prefix" -name 'libwsched-mpi.*' -type f | head -n 1)
+if [ -n "$mpilib" ] && [ -n "$sanitize" ]; then
+    # Open MPI itself is not instrumented, and leaks at exit what LeakSanitizer
+    # would report (tests/sched/mpi/lsan.supp): the plain, static and library
+    # builds check these consumers.
+    say "sanitizer build: libwsched-mpi's consumers are checked in the plain builds"
+elif [ -n "$mpilib" ]; then
+    [ -f "$prefix/include/wsched_mpi.h" ] || fail "no $prefix/include/wsched_mpi.h"
+    [ -f "$libdir/pkgconfig/wsched-mpi.pc" ] || fail "no $libdir/pkgconfig/wsched-mpi.pc"
+    mpirun=$(command -v mpirun || command -v mpiexec || true)
+    [ -n "$mpirun" ] || fail "libwsched-mpi is installed but there is no mpirun"
+    oversub=
+    if "$mpirun" --version 2>/dev/null | grep -q "Open MPI"; then
+        oversub="--oversubscribe"
+    fi
+    run_mpi_example() { # what, binary
+        out=$(OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+            LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" LD_PRELOAD="$preload" \
+            timeout 120 "$mpirun" -np 2 $oversub "$2") || fail "$1: the MPI example exited with status $?"
+        [ "$out" = "multiples of 7 below 10^6: 142858 (success)" ] ||
+            fail "$1: the MPI example printed '$out'"
+        say "$1: $out"
+    }
+    cmake -S "$src/tests/sched/install/mpi" -B "$tmp/cmake-mpi" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DCMAKE_BUILD_TYPE=Release >"$tmp/cmake-mpi.log" 2>&1 ||
+        fail_log "configuring tests/sched/install/mpi (find_package(wsched COMPONENTS mpi))" \
+            "$tmp/cmake-mpi.log"
+    cmake --build "$tmp/cmake-mpi" >>"$tmp/cmake-mpi.log" 2>&1 ||
+        link_failed "the find_package(wsched COMPONENTS mpi) consumer" "$tmp/cmake-mpi.log"
+    run_mpi_example "find_package(wsched COMPONENTS mpi)" "$tmp/cmake-mpi/wsched_mpi_example"
+    make -C "$src/tests/sched/install" OUT="$tmp/pc" PKG_EXTRA="$pc_extra" \
+        "$tmp/pc/wsched_mpi_example" >"$tmp/pc-mpi.log" 2>&1 ||
+        link_failed "the pkg-config wsched-mpi consumer" "$tmp/pc-mpi.log"
+    run_mpi_example "pkg-config wsched-mpi" "$tmp/pc/wsched_mpi_example"
+else
+    say "no libwsched-mpi in this build (no MPI found): its consumers are not built"
+fi
+
+say "all consumers built and ran"

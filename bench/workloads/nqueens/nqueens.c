@@ -25,8 +25,8 @@
 #define NQ_FLAT_ROWS 3
 
 /* Solutions for n = 0..16 (OEIS A000170). */
-static const int64_t nq_known[NQ_MAX_N + 1] = {
-    1, 1, 0, 0, 2, 10, 4, 40, 92, 352, 724, 2680, 14200, 73712, 365596, 2279184, 14772512};
+const int64_t nq_known[NQ_MAX_N + 1] = {1,   1,   0,    0,     2,     10,     4,       40,      92,
+                                        352, 724, 2680, 14200, 73712, 365596, 2279184, 14772512};
 
 /* The sequential twin: the same recursion and board copies as the tasks,
  * as one plain recursive function. gcc would otherwise inline the

@@ -35,6 +35,9 @@ struct nq_state {
     unsigned n;
 };
 
+/* Solutions for n = 0..NQ_MAX_N (OEIS A000170): the answers every version checks. */
+extern const int64_t nq_known[NQ_MAX_N + 1];
+
 /* 1 if a queen in row j, column c is attacked by none of rows [0, j): the
  * one definition every version uses. */
 static inline int nq_ok(const char *q, unsigned j, unsigned c)

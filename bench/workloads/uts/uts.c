@@ -238,53 +238,6 @@ static int uts_piece(const void *arg, size_t arg_len, void *res, size_t res_cap,
     return 0;
 }
 
-/*
- * Expands the tree breadth first from the root until at least want nodes
- * wait (or none do), counting the expanded nodes into *top. On success
- * *front holds the frontier (*nfront nodes), to be freed by the caller.
- */
-static int uts_expand(const struct uts_tree *t, size_t want, struct uts_count *top,
-                      struct uts_node **front, size_t *nfront)
-{
-    size_t cap = want + UTS_MAX_CHILDREN, head = 0, tail = 0;
-    struct uts_node *q = malloc(cap * sizeof(*q));
-
-    if (!q)
-        return -ENOMEM;
-    uts_root(t, &q[tail++]);
-    while (tail > head && tail - head < want) {
-        struct uts_node n = q[head++];
-        int k = uts_num_children(t, &n), i;
-
-        top->nodes++;
-        top->leaves += k == 0;
-        if (n.height > top->max_depth)
-            top->max_depth = n.height;
-        if (cap - tail < (size_t)k) {
-            /* Slide the live part down first; grow only if that is not enough. */
-            memmove(q, q + head, (tail - head) * sizeof(*q));
-            tail -= head;
-            head = 0;
-            if (cap - tail < (size_t)k) {
-                size_t ncap = 2 * cap + (size_t)k;
-                struct uts_node *nq = realloc(q, ncap * sizeof(*q));
-                if (!nq) {
-                    free(q);
-                    return -ENOMEM;
-                }
-                q = nq;
-                cap = ncap;
-            }
-        }
-        for (i = 0; i < k; i++)
-            uts_child(t, &n, i, &q[tail++]);
-    }
-    memmove(q, q + head, (tail - head) * sizeof(*q));
-    *front = q;
-    *nfront = tail - head;
-    return 0;
-}
-
 static int uts_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
                         struct work_run *run)
 {
@@ -298,8 +251,8 @@ static int uts_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
     int err;
 
     snprintf(label, sizeof(label), "uts/%s", s->label);
-    err = uts_expand(&s->tree, (size_t)UTS_FLAT_PER_WORKER * (workers ? workers : 1), &total,
-                     &front, &n);
+    err = uts_frontier(&s->tree, (size_t)UTS_FLAT_PER_WORKER * (workers ? workers : 1), &total,
+                       &front, &n);
     if (!err)
         err = wl_batch_init(&b, n, sizeof(struct uts_piece_arg), sizeof(struct uts_count));
     if (err) {

@@ -371,3 +371,45 @@ int uts_count(const struct uts_tree *t, const struct uts_node *start, uint64_t m
     free(stack);
     return r;
 }
+
+int uts_frontier(const struct uts_tree *t, size_t want, struct uts_count *top,
+                 struct uts_node **front, size_t *nfront)
+{
+    size_t cap = want + UTS_MAX_CHILDREN, head = 0, tail = 0;
+    struct uts_node *q = malloc(cap * sizeof(*q));
+
+    if (!q)
+        return -ENOMEM;
+    uts_root(t, &q[tail++]);
+    while (tail > head && tail - head < want) {
+        struct uts_node n = q[head++];
+        int k = uts_num_children(t, &n), i;
+
+        top->nodes++;
+        top->leaves += k == 0;
+        if (n.height > top->max_depth)
+            top->max_depth = n.height;
+        if (cap - tail < (size_t)k) {
+            /* Slide the live part down first; grow only if that is not enough. */
+            memmove(q, q + head, (tail - head) * sizeof(*q));
+            tail -= head;
+            head = 0;
+            if (cap - tail < (size_t)k) {
+                size_t ncap = 2 * cap + (size_t)k;
+                struct uts_node *nq = realloc(q, ncap * sizeof(*q));
+                if (!nq) {
+                    free(q);
+                    return -ENOMEM;
+                }
+                q = nq;
+                cap = ncap;
+            }
+        }
+        for (i = 0; i < k; i++)
+            uts_child(t, &n, i, &q[tail++]);
+    }
+    memmove(q, q + head, (tail - head) * sizeof(*q));
+    *front = q;
+    *nfront = tail - head;
+    return 0;
+}

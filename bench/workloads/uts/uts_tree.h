@@ -127,6 +127,16 @@ void uts_child(const struct uts_tree *t, const struct uts_node *parent, int i,
 int uts_count(const struct uts_tree *t, const struct uts_node *start, uint64_t max_nodes,
               struct uts_count *c);
 
+/*
+ * Expands the tree breadth first from the root until at least want nodes
+ * wait (or none do), counting the expanded nodes into *top. On success
+ * *front holds the frontier (*nfront nodes, malloc'd: the caller frees
+ * it); 0 or -ENOMEM. The frontier's subtrees and *top together are the
+ * whole tree: what flat executors and static splits divide.
+ */
+int uts_frontier(const struct uts_tree *t, size_t want, struct uts_count *top,
+                 struct uts_node **front, size_t *nfront);
+
 /* Adds b into a. */
 static inline void uts_count_add(struct uts_count *a, const struct uts_count *b)
 {
