@@ -66,14 +66,19 @@ static const struct suite_line suite_default[] = {
     {"mixed", MIXED, "openmp,tbb", W_EIGHT, NULL},
     /* An event loop overlaps every wait and computes on its one thread. */
     {"mixed", MIXED, "eventloop,eventloop-cores", W_CPU, NULL},
-    /* The granularity sweep, coarse: one point a decade from 100 ns to 10 ms,
+    /* The granularity sweep, coarse: one point a decade from 100 ns to 10 ms
+     * and one at 30 ns, the kernel's floor (below 100 ns the fork-join
+     * models still reach 50%: the first reference run had them all at
+     * "< 100 ns", which ranks nothing),
      * both shapes, all cores (--suite grain has the fine sweep). tasks is
      * GRAIN_SWEEP_NS / ns within [16, 20000] (grain_sweep_tasks()); each
      * benchmark then runs in the rounds: a timed warm-up and 6 repetitions
      * of about 50 ms (an iteration's kernels are at most 16 x 10 ms / 2 =
      * 80 ms), about 0.4 s: 6 points x 2 shapes x 7 models (eventloop at
      * its 1 worker; no serial twin: efficiency is against the calibrated
-     * kernel) = 84 benchmarks, about 35 s. */
+     * kernel) = 98 benchmarks, about 40 s. */
+    {"grain", "ns:30/tasks:20000", G_MODELS, W_TWO, NULL},
+    {"grain", "ns:30/tasks:20000/shape:tree", G_MODELS, W_TWO, NULL},
     {"grain", "ns:100/tasks:20000", G_MODELS, W_TWO, NULL},
     {"grain", "ns:100/tasks:20000/shape:tree", G_MODELS, W_TWO, NULL},
     {"grain", "ns:1000/tasks:20000", G_MODELS, W_TWO, NULL},
@@ -91,8 +96,8 @@ static const struct suite_line suite_default[] = {
 /* clang-format on */
 
 /*
- * The granularity sweep (--suite grain): task durations from 100 ns to
- * 10 ms, GRAIN_STEPS_PER_DECADE points a decade (12 a decade-pair, Task
+ * The granularity sweep (--suite grain): task durations from 31.6 ns (the
+ * kernel's floor is 30) to 10 ms, GRAIN_STEPS_PER_DECADE points a decade (12 a decade-pair, Task
  * Bench's density), both shapes, at 1, 2 and 4 workers. Each point does
  * GRAIN_SWEEP_NS of kernels, but at least 16 tasks (so that 4 workers get
  * 4 each) and at most 20,000: the slowest model's cost per task (a process
@@ -103,7 +108,7 @@ static const struct suite_line suite_default[] = {
 #define GRAIN_SWEEP_MIN_TASKS  16
 #define GRAIN_SWEEP_MAX_TASKS  20000
 #define GRAIN_STEPS_PER_DECADE 6
-#define GRAIN_DECADES          5 /* 100 ns .. 10 ms */
+#define GRAIN_DECADES          5 /* 100 ns .. 10 ms, and half a decade below */
 
 static uint64_t grain_sweep_tasks(uint64_t ns)
 {
@@ -118,13 +123,12 @@ static int add_line(const struct suite_line *l, const struct options *o);
 /* Every point of the fine sweep, both shapes, on every model. */
 static int add_grain_sweep(const struct options *o)
 {
-    for (int k = 0; k <= GRAIN_STEPS_PER_DECADE * GRAIN_DECADES; k++) {
-        /* 100 x 10^(k/6), rounded: 100, 147, 215, 316, 464, 681, 1000, ... */
-        uint64_t ns = 100;
+    for (int k = -GRAIN_STEPS_PER_DECADE / 2; k <= GRAIN_STEPS_PER_DECADE * GRAIN_DECADES; k++) {
+        /* 100 x 10^(k/6), rounded: 32, 46, 68, 100, 147, 215, 316, ... */
         double f = 1;
-        for (int i = 0; i < k; i++)
-            f *= 1.4677992676220695; /* 10^(1/6) */
-        ns = (uint64_t)(100 * f + 0.5);
+        for (int i = 0; i < (k < 0 ? -k : k); i++)
+            f = k < 0 ? f / 1.4677992676220695 : f * 1.4677992676220695; /* 10^(1/6) */
+        uint64_t ns = (uint64_t)(100 * f + 0.5);
         for (int tree = 0; tree < 2; tree++) {
             char params[96];
             snprintf(params, sizeof(params), "ns:%" PRIu64 "/tasks:%" PRIu64 "%s", ns,

@@ -67,7 +67,7 @@ static void usage(FILE *f)
         "  --quick              smoke run: every executor x workload, small, once; checks answers\n"
         "  --suite NAME         default (the README's), sched (libwsched's targets), micro,\n"
         "                       large (UTS T1L and T3L: 10^8 nodes, T3L 17,844 levels deep),\n"
-        "                       grain (the fine granularity sweep: 100 ns to 10 ms, METG),\n"
+        "                       grain (the fine granularity sweep: 32 ns to 10 ms, METG),\n"
         "                       servers (wsserve's models under wrk: runs wsbench-servers with\n"
         "                       the other arguments; --suite servers --help lists its own),\n"
         "                       mpi, mpi-large, mpi-tune (across MPI ranks: bench/mpi/)\n"
