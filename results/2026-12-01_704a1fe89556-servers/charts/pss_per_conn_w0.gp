@@ -1,0 +1,25 @@
+# Pss per connection over idle against connections: work 0 us
+# Written by wsreport from ../results.csv; data in pss_per_conn_w0.dat.
+# Redraw in this directory with: gnuplot pss_per_conn_w0.gp
+set terminal svg size 900,540 dynamic noenhanced font 'sans-serif,14' background rgb 'white'
+set encoding utf8
+set output 'pss_per_conn_w0.svg'
+set title 'Pss per connection over idle against connections: work 0 us'
+set xlabel 'connections (log scale)'
+set ylabel 'kB per connection'
+set title font 'sans-serif,16'
+set border 3
+set tics nomirror
+set grid ytics lc rgb '#d9d9d9' dt 3
+set key outside right top spacing 1.3
+set logscale x 10
+set xtics (1, 16, 64, 256, 1024, 10000)
+set xrange [0.625:16000]
+set yrange [*:31.1219]
+set format y '%.3g'
+plot 'pss_per_conn_w0.dat' index 0 using 1:2 with linespoints lw 2.5 pt 11 ps 1.4 lc rgb '#d55e00' title 'thread-per-conn', \
+     'pss_per_conn_w0.dat' index 1 using 1:2 with linespoints lw 2.5 pt 5 ps 1.4 lc rgb '#e69f00' title 'threadpool', \
+     'pss_per_conn_w0.dat' index 2 using 1:2 with linespoints lw 2.5 pt 9 ps 1.4 lc rgb '#cc79a7' title 'prefork', \
+     'pss_per_conn_w0.dat' index 3 using 1:2 with linespoints lw 2.5 pt 6 ps 1.4 lc rgb '#999933' title 'eventloop', \
+     'pss_per_conn_w0.dat' index 4 using 1:2 with linespoints lw 2.5 pt 8 ps 1.4 lc rgb '#882255' title 'eventloop-cores', \
+     'pss_per_conn_w0.dat' index 5 using 1:2 with linespoints lw 2.5 pt 13 ps 1.4 lc rgb '#0072b2' title 'wsched'
