@@ -74,6 +74,15 @@ void context_git_commit(char *out, size_t cap)
         strncat(out, "-dirty", cap - strlen(out) - 1);
 }
 
+void context_default_out(char *out, size_t cap, const char *suffix)
+{
+    char commit[64], date[16];
+    time_t now = time(NULL);
+    strftime(date, sizeof(date), "%Y-%m-%d", localtime(&now));
+    context_git_commit(commit, sizeof(commit));
+    snprintf(out, cap, "results/%s_%s%s", date, commit, suffix);
+}
+
 static void cpu_model(char *out, size_t cap)
 {
     char line[256];

@@ -96,6 +96,8 @@ size_t results_contested(const struct bm *bms, size_t n, int *want);
 void context_registry_names(char *out, size_t cap, int variants);
 /* The short commit, with "-dirty" if tracked files but results/ changed. */
 void context_git_commit(char *out, size_t cap);
+/* A run's default directory: results/<date>_<commit><suffix> ("" or "-servers"). */
+void context_default_out(char *out, size_t cap, const char *suffix);
 /* Writes dir/context.txt and dir/command.txt, and gives gbench the context. 0, or -1. */
 int context_write(const char *dir, int argc, char **argv);
 /* The results directory context_write() wrote to, or NULL (--out -): where

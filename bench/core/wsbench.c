@@ -196,15 +196,6 @@ static int has_flag(int argc, char **argv, const char *prefix)
     return 0;
 }
 
-static void default_out(char *out, size_t cap)
-{
-    char commit[64], date[16];
-    time_t now = time(NULL);
-    strftime(date, sizeof(date), "%Y-%m-%d", localtime(&now));
-    context_git_commit(commit, sizeof(commit));
-    snprintf(out, cap, "results/%s_%s", date, commit);
-}
-
 /* Is this the whole default suite, unfiltered: a run results/README.md may show? */
 static int full_default(const struct options *o, int argc0, char **argv0)
 {
@@ -391,7 +382,7 @@ static int wsbench(int argc, char **argv, char **argv0, struct bench_def **defs_
     }
     int listing = has_flag(argc0, argv0, "--benchmark_list_tests");
     if (o.out == NULL) {
-        default_out(outbuf, sizeof(outbuf));
+        context_default_out(outbuf, sizeof(outbuf), "");
         o.out = outbuf;
     }
     int write_out = strcmp(o.out, "-") != 0 && !listing;

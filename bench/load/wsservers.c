@@ -754,15 +754,6 @@ static int setup_cpus(struct suite *s)
     return 0;
 }
 
-static void default_out(char *out, size_t cap)
-{
-    char commit[64], date[16];
-    time_t now = time(NULL);
-    strftime(date, sizeof(date), "%Y-%m-%d", localtime(&now));
-    context_git_commit(commit, sizeof(commit));
-    snprintf(out, cap, "results/%s_%s-servers", date, commit);
-}
-
 /* dir/name into out (PATH_MAX); 0, or -1 if too long. */
 static int path_in(char *out, const char *dir, const char *name)
 {
@@ -850,7 +841,7 @@ static int run_suite(const struct suite_opts *o, int argc, char **argv)
     char outbuf[PATH_MAX], err[512];
     const char *dir = o->out;
     if (dir == NULL) {
-        default_out(outbuf, sizeof(outbuf));
+        context_default_out(outbuf, sizeof(outbuf), "-servers");
         dir = outbuf;
     }
     if (context_mkdir_p(dir) != 0) {
