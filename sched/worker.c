@@ -337,6 +337,14 @@ void ws__run_stolen(struct ws_worker *w, ws_task *x)
     /* relaxed, then released by [X2]: the counter includes this task's
      * spawns by the time its owner can see it finished. */
     atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
+    /* We are about to look for work (our deque is empty: x synced all its
+     * children), and the owner, once it sees x done, goes on and likely
+     * spawns again. Ask it now, before [X2], so that its next spawn is
+     * published: asking after, as the search would, loses the race with
+     * that spawn about half the time, and the spawn then stays private
+     * until the owner's next spawn or sync (bench/micro/micro.c's
+     * steal_latency counts such misses). [X2] releases the ask with x. */
+    ws__deque_demand(&p->workers[(s >> WS__ST_OWNER_SHIFT) - 1].dq);
     /* [X2] release: the task's writes happen before the owner's [W1]. */
     uint64_t old = atomic_fetch_or_explicit(&x->ws__state, WS__ST_DONE, memory_order_release);
     if (old & WS__ST_SLEEPER)
@@ -570,10 +578,24 @@ void ws__idle_loop(struct ws_worker *w)
         ws__stat_add(&w->stats.idle_ns, ws__now_ns() - t0);
         if (x == NULL)
             return; /* exiting, or a spare that retired */
-        /* The last searcher found work: wake a sleeper to keep looking, in
-         * case there is more (the rule of Go's scheduler). */
-        if (before == 1)
-            ws__wake_one(p);
+        /* The last searcher found work: a sleeper should keep looking, in
+         * case there is more (the rule of Go's scheduler). If more is in
+         * sight, wake one now. Otherwise any more can only come from the
+         * task we found: its first spawn is published at once, and the
+         * publication wakes a sleeper (ws__owner_slow). Waking now instead
+         * would put a futex wake-up (~10 us on a VM, whose idle vCPU takes
+         * an IPI) between finding the task and running it, for a task that
+         * may never spawn. Liveness does not rest on this: whoever makes
+         * work visible wakes a sleeper (park.h). With no sleeper, there is
+         * no one to wake (and no scan on the way to a stolen task). */
+        /* relaxed: a hint, as [K3]'s early out; a sleeper that comes later
+         * leaves its demand on our deque, or is woken by the next publisher. */
+        if (before == 1 && atomic_load_explicit(&p->sleepers.count, memory_order_relaxed) != 0) {
+            if (ws__work_visible(p))
+                ws__wake_one(p);
+            else
+                ws__deque_rearm_demand(&w->dq);
+        }
         ws__run_found(w, x, root);
         /* A busy pool polls too, so that events are not left waiting for
          * an idle worker (Tokio's workers do likewise, every 61 tasks). */
