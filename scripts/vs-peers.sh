@@ -9,9 +9,10 @@
 #   2. fib(40) on 1 and 2 workers: wsched, the serial twin, variant:gcc and,
 #      with LACE_DIR, fib-lace -w 1/-w 2 40, in ROUNDS interleaved rounds
 #      (one run each per round), with medians and spread (max - min) / median;
-#   3. steal and wake latency (wsbench's micro benchmarks, 3 repetitions),
-#      and beside them a bare futex wake-up (bench/micro/futexwake.c), the
-#      floor of a wake-up from sleep on this machine;
+#   3. steal and wake latency (wsbench's micro benchmarks, 3 repetitions,
+#      their means and p50/p99), and beside them a bare futex wake-up
+#      (bench/micro/futexwake.c), the floor of a wake-up from sleep on this
+#      machine, with the sleeper placed by the kernel and on another CPU;
 #   4. fib(30) on 8 workers against 2 (2 cores: oversubscribed), as 2.
 # It builds wsbench (Release, Debian packages only) and nothing else.
 # Timing is meaningful only on a quiet machine; the callgrind counts are not
@@ -159,16 +160,27 @@ echo "vs-peers: steal and wake latency" >&2
   --benchmark_repetitions=3 --out "$tmp/micro" >"$out/latency.txt" 2>&1 \
   || echo "vs-peers: a latency benchmark failed (see $out/latency.txt)" >&2
 {
-  echo; echo "## steal and wake latency (wsbench --suite micro, median of 3 repetitions; targets 2 us, 15 us)"
-  awk -F, 'NR > 1 && $7 == "median" { printf "%-48s %9.2f us\n", $1, $9 / 1e3 }' "$tmp/micro/results.csv"
+  echo; echo "## steal and wake latency (wsbench --suite micro, 3 repetitions; targets 2 us, 15 us)"
+  echo "# mean: the median of the repetitions' means (gbench's time); p50, p99: the medians of theirs"
+  awk -F, 'function med(s,  a, n, i, j, t) { n = split(substr(s, 2), a, " ")
+      for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+      return a[int((n + 1) / 2)] }
+    NR > 1 && $7 == "median" { mean[$1] = $9; if (!($1 in o)) { o[$1] = ++k; name[k] = $1 } }
+    NR > 1 && $7 ~ /^rep/ && $16 != "" { p50[$1] = p50[$1] " " $16; p99[$1] = p99[$1] " " $18 }
+    END { for (i = 1; i <= k; i++) { x = name[i]
+            printf "%-48s mean %9.2f us  p50 %9.2f us  p99 %9.2f us\n", x, mean[x] / 1e3,
+                   med(p50[x]) / 1e3, med(p99[x]) / 1e3 } }' "$tmp/micro/results.csv"
   # A repetition can fail (a probe no thief reached in 100 tries: a loaded machine); say so.
   grep -E '^\[[0-9]+/[0-9]+\] .*ERROR' "$out/latency.txt" || true
 } >>"$sum"
 
 # The floor under wake latency on this machine: a bare futex wake-up after
-# the same 20 ms idle (bench/micro/futexwake.c; no scheduler involved).
+# the same 20 ms idle (bench/micro/futexwake.c; no scheduler involved), with
+# the sleeper where the kernel puts it (next to the waker, as a worker woken
+# by ws_submit on the submitter's CPU) and on another CPU (as a thief asleep
+# on the other core, woken by a spawn).
 cc -O2 -std=c11 -D_GNU_SOURCE bench/micro/futexwake.c -lpthread -o "$tmp/futexwake"
-"$tmp/futexwake" 100 | tee "$out/futexwake.txt" >>"$sum"
+{ "$tmp/futexwake" 100 && "$tmp/futexwake" 100 --cross; } | tee "$out/futexwake.txt" >>"$sum"
 
 # ---- 4. oversubscription -------------------------------------------------------------------
 echo "vs-peers: fib(30), 8 workers against 2" >&2

@@ -5,10 +5,17 @@
  * the time from just before the wake to the sleeper running is taken. No
  * scheduler in between: what a pool whose workers sleep in the kernel
  * cannot beat on this machine. Prints the median and the 90th percentile.
+ * With --cross, the waker is pinned to the first CPU of the process's
+ * affinity and the sleeper to the second, so that every wake-up crosses to
+ * a CPU that has been idle (as a thief asleep on another core is woken);
+ * without, the kernel places both, and the sleeper usually runs where the
+ * waker was.
  *
- * usage: wsbench-futexwake [iterations]   (default 100: about 2 s)
+ * usage: wsbench-futexwake [iterations] [--cross]   (default 100: about 2 s)
  */
 #include <errno.h>
+#include <sched.h>
+#include <string.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <pthread.h>
@@ -31,9 +38,29 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* Pins the calling thread to the k-th CPU of `set`; 0, or an errno. */
+static int pin_nth(const cpu_set_t *set, int k)
+{
+    for (int c = 0; c < CPU_SETSIZE; c++)
+        if (CPU_ISSET(c, set) && k-- == 0) {
+            cpu_set_t one;
+            CPU_ZERO(&one);
+            CPU_SET(c, &one);
+            return pthread_setaffinity_np(pthread_self(), sizeof(one), &one);
+        }
+    return ESRCH;
+}
+
+static cpu_set_t cross_set; /* the process's affinity, with --cross */
+static int cross;
+
 static void *sleeper(void *arg)
 {
     (void)arg;
+    if (cross && (errno = pin_nth(&cross_set, 1)) != 0) {
+        perror("futexwake: pinning the sleeper");
+        exit(1);
+    }
     uint32_t n = atomic_load(&iterations);
     for (uint32_t i = 0; i < n; i++) {
         /* seq_cst: a plain handshake; only the wake-up is timed. */
@@ -52,10 +79,25 @@ static int cmp_u64(const void *a, const void *b)
 
 int main(int argc, char **argv)
 {
-    long n = argc > 1 ? strtol(argv[1], NULL, 10) : 100;
-    if (n < 1 || n > 100000) {
-        fprintf(stderr, "usage: %s [iterations 1..100000]\n", argv[0]);
-        return 2;
+    long n = 100;
+    for (int i = 1; i < argc; i++) {
+        char *end;
+        if (strcmp(argv[i], "--cross") == 0) {
+            cross = 1;
+        } else if ((n = strtol(argv[i], &end, 10)) < 1 || n > 100000 || *end != '\0') {
+            fprintf(stderr, "usage: %s [iterations 1..100000] [--cross]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (cross) {
+        if (sched_getaffinity(0, sizeof(cross_set), &cross_set) != 0 || CPU_COUNT(&cross_set) < 2) {
+            fprintf(stderr, "futexwake: --cross needs two CPUs in the affinity\n");
+            return 2;
+        }
+        if ((errno = pin_nth(&cross_set, 0)) != 0) {
+            perror("futexwake: pinning the waker");
+            return 1;
+        }
     }
     uint64_t *lat = calloc((size_t)n, sizeof(*lat));
     pthread_t t;
@@ -81,8 +123,9 @@ int main(int argc, char **argv)
     }
     pthread_join(t, NULL);
     qsort(lat, (size_t)n, sizeof(*lat), cmp_u64);
-    printf("futex wake-up after 20 ms idle: median %.2f us, p90 %.2f us (%ld wake-ups)\n",
-           (double)lat[(n - 1) / 2] / 1e3, (double)lat[(size_t)((double)(n - 1) * 0.9)] / 1e3, n);
+    printf("futex wake-up after 20 ms idle%s: median %.2f us, p90 %.2f us (%ld wake-ups)\n",
+           cross ? ", sleeper on another CPU" : "", (double)lat[(n - 1) / 2] / 1e3,
+           (double)lat[(size_t)((double)(n - 1) * 0.9)] / 1e3, n);
     free(lat);
     return 0;
 }
