@@ -104,7 +104,7 @@ static void ws__retract(struct ws__sleepers *s, unsigned id)
     atomic_fetch_sub_explicit(&s->count, 1, memory_order_relaxed);
 }
 
-void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), void *arg)
+bool ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), void *arg)
 {
     struct ws__sleepers *s = &w->pool->sleepers;
     /* [Y3] (reactor.c): with waits armed and no one blocked in epoll_wait,
@@ -120,16 +120,19 @@ void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), vo
     /* [K2] seq_cst: the announcement and the read of v come before ready()'s
      * loads; pairs with [K1]. */
     atomic_thread_fence(memory_order_seq_cst);
+    bool polled = false;
     if (!ready(w, arg)) {
         ws__stat_add(&w->stats.sleeps, 1);
         if (poll)
             ws__reactor_block(w);
         else
             ck_ec32_wait(&w->park, &ws__ec_mode, v, NULL);
+        polled = poll;
     }
     if (poll)
         ws__reactor_unclaim_block(w);
     ws__retract(s, w->id);
+    return polled;
 }
 
 void ws__wake_worker(struct ws_worker *w)

@@ -32,8 +32,10 @@ void ws__sleepers_destroy(struct ws__sleepers *s);
  * Returns when woken (for any reason, including spuriously); the caller
  * re-checks its condition. Calls ready() with the announcement ordered
  * before it, so a waker that made ready() true after it is sure to wake us.
+ * True if w slept as the reactor's poller (in epoll_wait), which it no
+ * longer is: with waits armed, another sleeper must take the role over.
  */
-void ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), void *arg);
+bool ws__park(struct ws_worker *w, bool (*ready)(struct ws_worker *, void *), void *arg);
 
 /* Wakes one sleeping worker, if any. Call after making work visible. */
 void ws__wake_one(struct ws_pool *p);

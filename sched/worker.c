@@ -542,6 +542,32 @@ static bool ws__idle_ready(struct ws_worker *w, void *arg)
            (ws__spare_index(w) >= 0 && atomic_load_explicit(&p->permits, memory_order_relaxed) < 0);
 }
 
+/* May the last searcher, which found work, leave the Go rule's wake-up to
+ * the found task's first spawn? Only if it did not just leave the poller's
+ * role, no wait is armed, no spare is active, every other worker is asleep
+ * (so no busy deque holds private work that needs a thief to ask) and no
+ * work is visible. Each look is a hint: a wrong "yes" costs parallelism
+ * until the task spawns, never liveness (whoever makes work visible wakes
+ * a sleeper); a wrong "no" costs one wake-up, as before. */
+static bool ws__may_defer_wake(struct ws_worker *w, bool left_poller)
+{
+    struct ws_pool *p = w->pool;
+    struct ws__sleepers *s = &p->sleepers;
+    if (left_poller || ws__spare_index(w) >= 0)
+        return false;
+    /* relaxed: hints, as above ([Y1] and [M5] are read the same way). */
+    if (atomic_load_explicit(&p->reactor.armed, memory_order_relaxed) != 0 ||
+        atomic_load_explicit(&p->spares_active, memory_order_relaxed) != 0)
+        return false;
+    for (unsigned i = 0; i < p->nworkers; i++) {
+        /* relaxed: a hint; the bit says "may be asleep" (park.c). */
+        uint64_t m = atomic_load_explicit(&s->mask[i / 64], memory_order_relaxed);
+        if (i != w->id && !(m & ((uint64_t)1 << (i % 64))))
+            return false;
+    }
+    return !ws__work_visible(p);
+}
+
 void ws__idle_loop(struct ws_worker *w)
 {
     struct ws_pool *p = w->pool;
@@ -552,7 +578,7 @@ void ws__idle_loop(struct ws_worker *w)
         /* relaxed: the count of searchers only steers wake-ups (a hint). */
         atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed);
         ws_task *x = NULL;
-        bool root = false;
+        bool root = false, left_poller = false;
         unsigned rounds = 0;
         ck_backoff_t bo = WS__BACKOFF_MIN;
         while (!ws__exiting(p) && !ws__spare_retire(w)) {
@@ -567,7 +593,7 @@ void ws__idle_loop(struct ws_worker *w)
             /* relaxed: searching is a hint; a wake-up it misses is caught
              * by the sleeper's own check after [K2] in ws__park(). */
             atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
-            ws__park(w, ws__idle_ready, NULL);
+            left_poller = ws__park(w, ws__idle_ready, NULL);
             atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed); /* same */
             rounds = 0;
             bo = WS__BACKOFF_MIN;
@@ -579,22 +605,19 @@ void ws__idle_loop(struct ws_worker *w)
         if (x == NULL)
             return; /* exiting, or a spare that retired */
         /* The last searcher found work: a sleeper should keep looking, in
-         * case there is more (the rule of Go's scheduler). If more is in
-         * sight, wake one now. Otherwise any more can only come from the
-         * task we found: its first spawn is published at once, and the
-         * publication wakes a sleeper (ws__owner_slow). Waking now instead
-         * would put a futex wake-up (~10 us on a VM, whose idle vCPU takes
-         * an IPI) between finding the task and running it, for a task that
-         * may never spawn. Liveness does not rest on this: whoever makes
-         * work visible wakes a sleeper (park.h). With no sleeper, there is
-         * no one to wake (and no scan on the way to a stolen task). */
-        /* relaxed: a hint, as [K3]'s early out; a sleeper that comes later
-         * leaves its demand on our deque, or is woken by the next publisher. */
-        if (before == 1 && atomic_load_explicit(&p->sleepers.count, memory_order_relaxed) != 0) {
-            if (ws__work_visible(p))
-                ws__wake_one(p);
-            else
+         * case there is more (the rule of Go's scheduler), and, with waits
+         * armed, take over epoll_wait if we held it (reactor.c). Only when
+         * the pool was wholly asleep with nothing else in sight can more
+         * come from the task we found alone: then its first spawn is
+         * published at once, and the publication wakes a sleeper
+         * (ws__owner_slow). Waking at once there would put a futex wake-up
+         * (~10 us on a VM, whose idle vCPU takes an IPI) between finding
+         * a job and running it, for a job that may never spawn. */
+        if (before == 1) {
+            if (ws__may_defer_wake(w, left_poller))
                 ws__deque_rearm_demand(&w->dq);
+            else
+                ws__wake_one(p);
         }
         ws__run_found(w, x, root);
         /* A busy pool polls too, so that events are not left waiting for

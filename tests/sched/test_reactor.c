@@ -20,6 +20,11 @@
  *    (-EINVAL), arming after ws_pool_cancel (-ESHUTDOWN).
  *  - Idle cost: a pool with 1,000 armed waits, idle for 2 s, uses at most
  *    2% of a core (process CPU time, a wide margin; no wall time asserted).
+ *  - The poller's hand-off: with a wait armed and the pool asleep (one
+ *    worker in epoll_wait), a job from outside that blocks in ws_blocking
+ *    until that wait's continuation has run: the worker woken for the job
+ *    leaves epoll_wait, so another must take it over, or the continuation
+ *    never runs (the job's poll gives up after 30 s and the test fails).
  *
  * usage: test_reactor [--timers=N] [--waits=N] [--races=N]
  *
@@ -29,6 +34,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -481,6 +487,57 @@ static double cpu_seconds(void)
            (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
 }
 
+static int handoff_pipe[2], handoff_done[2];
+
+static void handoff_cont(ws_worker *w, ws_io *req, int revents)
+{
+    (void)w;
+    (void)req;
+    char c = revents == WS_IO_READ ? 'y' : 'n';
+    CHECK_EQ(write(handoff_done[1], &c, 1), 1);
+}
+
+static void handoff_block(ws_worker *w, void *arg)
+{
+    (void)w;
+    struct pollfd f = {.fd = handoff_done[0], .events = POLLIN};
+    *(int *)arg = poll(&f, 1, 30000);
+}
+
+static void handoff_job(ws_worker *w, void *arg)
+{
+    /* The continuation needs a poller while this worker is blocked here. */
+    CHECK_EQ(ws_blocking(w, handoff_block, arg), 0);
+}
+
+static void test_poller_handoff(void)
+{
+    for (int trial = 0; trial < 8; trial++) {
+        REQUIRE(pipe2(handoff_pipe, O_NONBLOCK | O_CLOEXEC) == 0);
+        REQUIRE(pipe2(handoff_done, O_CLOEXEC) == 0);
+        ws_pool *p = api_pool(2, WS_PIN_DEFAULT, WS_VICTIM_DEFAULT);
+        ws_io req;
+        int ready = -1;
+        CHECK_EQ(ws_io_wait_on(p, &req, handoff_pipe[0], WS_IO_READ, handoff_cont), 0);
+        api_sleep_ms(50); /* the pool asleep, one worker in epoll_wait */
+        ws_job *j = NULL;
+        CHECK_EQ(ws_submit(p, &j, handoff_job, &ready), 0);
+        api_sleep_ms(20); /* the job blocked in ws_blocking */
+        char c = 'x';
+        CHECK_EQ(write(handoff_pipe[1], &c, 1), 1);
+        CHECK_EQ(ws_job_wait(j), 0);
+        ws_job_release(j);
+        CHECK_EQ(ready, 1); /* the continuation ran while the job waited */
+        CHECK_EQ(read(handoff_done[0], &c, 1), 1);
+        CHECK_EQ(c, 'y');
+        CHECK_EQ(ws_pool_destroy(p), 0);
+        close(handoff_pipe[0]);
+        close(handoff_pipe[1]);
+        close(handoff_done[0]);
+        close(handoff_done[1]);
+    }
+}
+
 static void test_idle_cpu(void)
 {
     enum { N = 1000 };
@@ -536,5 +593,6 @@ int main(int argc, char **argv)
     test_destroy_and_cancel_armed(false);
     test_destroy_and_cancel_armed(true);
     test_idle_cpu();
+    test_poller_handoff();
     return check_report("test_reactor");
 }
