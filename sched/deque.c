@@ -6,8 +6,8 @@
  * ------
  * Thieves see an ordinary Chase-Lev deque (Chase & Lev, SPAA 2005) with the
  * C11 memory orders of Le, Pop, Cohen & Zappa Nardelli (PPoPP 2013): tasks
- * at absolute indices [top, bottom) of a growable circular buffer; thieves
- * CAS top upwards; the owner pushes and takes at bottom.
+ * at absolute indices [top, bottom) of one array; thieves CAS top upwards;
+ * the owner pushes and takes at bottom.
  *
  * The owner keeps going past bottom: spawns write slots [bottom, tail) of
  * the same buffer without publishing them. This is the split deque of Lace
@@ -26,14 +26,14 @@
  *    its store-load fence), only when no private task is left (tail == bottom).
  *
  * Invariants (outside an owner operation in progress):
- *   top <= bottom <= tail;  tail - top <= capacity;
- *   own.split points at the slot of bottom (or the lap's first slot), or is
- *   UINTPTR_MAX (poisoned or overflow): never below bottom, so the fast path
- *   never pops a public task; a frame's ws__slot is its slot in the
- *   current mapping and lap, or NULL;
- *   own.limit points at the last slot of the lap below index
- *   top_seen + capacity, or is 0 (poisoned or overflow); top_seen <= top,
- *   so a private push never overwrites a slot a thief may still steal.
+ *   top <= bottom <= tail;  base <= bottom;  tail - base <= capacity;
+ *   the head (own.head, or saved_head in overflow mode) is slots + the
+ *   number of the owner's unsynced spawns in the array: the spawn depth;
+ *   own.split points at the slot of bottom, or is UINTPTR_MAX (poisoned or
+ *   overflow): never below bottom, so the fast path never pops a public
+ *   task; a frame's ws__slot is the slot it was pushed to, which never
+ *   moves; own.limit points at the array's last slot, or is 0 (poisoned or
+ *   overflow); every index below top_seen is harvested (see below).
  * Indices are 64-bit, start at 2^62 and never wrap, so there is no ABA on
  * top.
  *
@@ -46,37 +46,36 @@
  * own.head and an increment, with no masking, and the spawn remembers the
  * slot in the frame (ws_task.ws__slot), from which the sync restores the
  * head: no load-modify-store chain through own.head from one operation to
- * the next. The pointer walks one "lap" of the circular buffer (index
- * `base` at slots[0]). When the head reaches the end, or drifts past three
- * quarters of it, and the public part is empty - once the owner has seen
- * top == bottom, no thief can claim an index >= bottom until the next
- * publication - the owner recentres: it rotates the private slots and the
- * buffer's offset so that the head sits mid-array. With public tasks in the
- * way at the end it moves on to the next lap, and when the deque is full it
- * grows. Remembered slots must stay true: a remembered slot is at or above
- * split exactly when its task is private. So recentring and growth rewrite
- * the remembered slots of live frames, and clear those of stolen ones; a
- * lap change clears the remembered slots of every frame in the deque and
- * of the stolen ones (their syncs then take the slow path once each); and
- * a pop back into the previous lap recomputes split at once.
+ * the next. Slots never move: index i lives at slots[i - base], and base
+ * changes in one place. When the owner syncs a task a thief took, that task
+ * is its newest unsynced spawn and everything older was taken too, so the
+ * deque is empty (top == bottom == tail); the head then steps back down to
+ * the task's slot while the index it will push next stays tail: base grows
+ * by one ([C1], "step down"). So the head is always the spawn depth, a
+ * remembered slot stays true, and a head copied into a register stays true
+ * too (what a spawn form passing the head by value needs). Thieves read
+ * base after bottom; it changes only while no index they could claim
+ * exists, and a thief that read an old one holds an index below top, so
+ * its CAS fails. The array is reserved once (2^deque_max_log2 slots,
+ * committed as first written); a spawn past its end goes to the spill
+ * stack (overflow mode).
  *
  * The stolen list. A sync must know which frame it waits for, but passing
  * the frame to the slow path costs the fast path a register. While the
  * deque is not empty, the frame is the newest slot. Once thieves have taken
- * everything, the owner finds it on its stolen list: since own.limit is
- * computed from top_seen, the owner never overwrites the slot of an index
- * >= top_seen, so on any slow path it can walk [top_seen, top) - indices
+ * everything, the owner finds it on its stolen list: an index below top
+ * lies below bottom, so below the head, where the owner does not write
+ * until it steps down, which it does only after harvesting up to top; so on
+ * any slow path it can walk [top_seen, top) - indices
  * thieves claimed - and push those frames on a private stack threaded
  * through ws_task.ws__link ("harvest"), then raise top_seen. The one index
  * below top that a thief did not take, the last public task the owner won
  * by CAS in a take, is stepped over there. Steals go oldest first and syncs
  * newest first, so the newest unsynced stolen frame is the stack's top.
  *
- * Buffers: growth copies [top_seen, tail) into a buffer twice the size and
- * publishes it with [G1]. A thief may still read the old buffer, so old
- * buffers are kept on a list and freed with the deque: since each buffer is
- * twice the previous one, the retired ones together are smaller than the
- * current one (a bound of 2x, with no epoch machinery on the steal path).
+ * (Until 2026-12 the array was a growable circular buffer: the head drifted
+ * up by one per stolen task synced, and was moved back by recentring, lap
+ * changes and growth, which rewrote or cleared remembered slots.)
  *
  * Atomics and their pairs
  * -----------------------
@@ -90,9 +89,9 @@
  *  [S1] steal         acquire load of top; pairs with [S6] of other thieves
  *  [S2] steal         seq_cst fence; pairs with [T2]
  *  [S3] steal         acquire load of bottom; pairs with [P1]
- *  [S4] steal         acquire load of the buffer; pairs with [G1]; its offset
- *                     is read relaxed after [S3]: a recentring [C1] changes it
- *                     only while no index a thief could claim exists
+ *  [S4] steal         acquire load of the buffer (set once at init); its base is
+ *                     read relaxed after [S3]: a step down [C1] changes it only
+ *                     while no index a thief could claim exists
  *  [S5] steal         relaxed slot load; ordered by [S3]/[S4], validated by [S6]
  *  [S6] steal         seq_cst CAS of top; pairs with [T4], [R3] and [S1]
  *  [T1] take          relaxed store of bottom - 1; ordered by [T2]
@@ -102,10 +101,10 @@
  *  [T4] take          seq_cst CAS of top for the last task; pairs with [S6]
  *                     (acquire on failure, as [T3])
  *  [T5] take          relaxed store restoring bottom; no slot it covers changed
- *  [G1] grow          release store of the new buffer; pairs with [S4]
- *  [C1] recentre      relaxed store of the offset; released by the next [P1]
- *  [R3] refresh       acquire load of top; pairs with [S6], so a thief's read of
- *                     a slot happens before the owner reuses it
+ *  [C1] step down     relaxed store of base; released by the next [P1]
+ *  [R3] pop stolen    acquire load of top; pairs with [S6], so a thief's read of
+ *                     a slot happens before the owner reuses it (as [T3]/[T4]
+ *                     do before the step down of a take)
  *  [D1] demand        relaxed flag store; made visible by [D2]
  *  [D2] demand        release poison stores of split and limit; pair with [R1]
  *  [R1] refresh       acquire exchanges of split and limit; pair with [D2]
@@ -116,26 +115,34 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <assert.h>
 
 #define WS__POISON_SPLIT UINTPTR_MAX
 #define WS__POISON_LIMIT ((uintptr_t)0)
 
-static struct ws__buf *ws__buf_new(uint64_t capacity)
+/* One reservation for the deque's life: slots never move, so a remembered
+ * slot, and a head held in a register, stay true. Pages are committed as
+ * they are first written (MAP_NORESERVE); the first `touch` slots now. */
+static struct ws__buf *ws__buf_new(uint64_t capacity, uint64_t touch)
 {
-    struct ws__buf *b = malloc(sizeof(*b) + capacity * sizeof(b->slots[0]));
-    if (b == NULL)
+    size_t bytes = sizeof(struct ws__buf) + capacity * sizeof(((struct ws__buf *)0)->slots[0]);
+    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                   -1, 0);
+    if (m == MAP_FAILED)
         return NULL;
-    b->mask = capacity - 1;
-    atomic_init(&b->off, 0);
-    b->retired = NULL;
-    for (uint64_t i = 0; i < capacity; i++)
-        atomic_init(&b->slots[i], NULL);
+    struct ws__buf *b = m;
+    b->cap = capacity;
+    b->bytes = bytes;
+    atomic_init(&b->base, 0);
+    for (uint64_t i = 0; i < touch && i < capacity; i++)
+        atomic_init(&b->slots[i], NULL); /* zero already: commits the page */
     return b;
 }
 
 static inline uint64_t ws__cap(const struct ws__deque *d)
 {
-    return d->buf->mask + 1;
+    return d->buf->cap;
 }
 
 /* The owner's real head, wherever overflow mode keeps it. */
@@ -149,24 +156,31 @@ static inline uint64_t ws__tail(struct ws__deque *d)
     return d->base + (uint64_t)(*ws__headp(d) - d->buf->slots);
 }
 
-/* Points the head at index `tail`, changing lap if it lies outside this
- * one; true if it did. The head always ends strictly inside the array: the
- * fast path writes through it before it looks at limit. */
-static bool ws__set_tail(struct ws__deque *d, uint64_t tail)
+/* Points the head at index `tail`, which must lie in [base, base + cap]. */
+static void ws__set_tail(struct ws__deque *d, uint64_t tail)
 {
-    uint64_t cap = ws__cap(d), base = d->base;
-    while (tail < d->base)
-        d->base -= cap;
-    while (tail >= d->base + cap)
-        d->base += cap;
     *ws__headp(d) = d->buf->slots + (tail - d->base);
-    return d->base != base;
+}
+
+/* After the owner synced a task a thief took (the newest unsynced spawn,
+ * at index tail - 1, with the deque empty: top == bottom == tail): the
+ * head goes back down to that task's slot, which the next spawn reuses at
+ * index tail. Indices do not change; the slots' mapping moves by one, so
+ * the head is the spawn depth again. Thieves get the new mapping with the
+ * next publication [C1]: no index they could claim exists now. */
+static void ws__step_down(struct ws__deque *d)
+{
+    assert(*ws__headp(d) > d->buf->slots && "a stolen task's slot is below the head");
+    d->base++;
+    *ws__headp(d) -= 1;
+    /* [C1] relaxed: released with the slots by the next [P1]. */
+    atomic_store_explicit(&d->buf->base, d->base, memory_order_relaxed);
 }
 
 /* The slot of index i, in the owner's mapping. */
 static inline _Atomic(ws_task *) *ws__slot(struct ws__deque *d, uint64_t i)
 {
-    return &d->buf->slots[(i - d->base) & d->buf->mask];
+    return &d->buf->slots[i - d->base];
 }
 
 /* Records the frames thieves claimed at [top_seen, upto) on the stolen
@@ -193,27 +207,27 @@ static uint64_t ws__load_top_owner(struct ws__deque *d)
 int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log2,
                    unsigned owner_id)
 {
-    struct ws__buf *b = ws__buf_new((uint64_t)1 << log2_capacity);
+    struct ws__buf *b = ws__buf_new((uint64_t)1 << max_log2, (uint64_t)1 << log2_capacity);
     if (b == NULL)
         return -ENOMEM;
-    /* Indices start at 2^62, mid-array: far enough from 0 that base, which
-     * may sit up to a capacity below top, never wraps; far enough from 2^64
-     * that top never does (at a billion steals a second, for 200 years). */
-    uint64_t start = ((uint64_t)1 << 62) + (b->mask + 1) / 2;
+    /* Indices start at 2^62: base (index of slot 0) only grows, by one per
+     * stolen task synced; far enough from 2^64 that top never wraps (at a
+     * billion steals a second, for 200 years). */
+    uint64_t start = (uint64_t)1 << 62;
     d->buf = b;
-    d->base = (uint64_t)1 << 62;
+    d->base = start;
+    atomic_init(&b->base, start);
     d->top_seen = start;
     d->owner_bits = (uint64_t)(owner_id + 1) << WS__ST_OWNER_SHIFT;
-    d->max_cap = (uint64_t)1 << max_log2;
     d->saved_head = NULL;
     d->stolen = NULL;
     d->spill = NULL;
     d->overflow = false;
     atomic_init(&d->sink[0], NULL);
-    d->own.head = b->slots + (start - d->base);
+    d->own.head = b->slots;
     d->own.nspawn = 0;
-    atomic_init(&d->own.split, (uintptr_t)(b->slots + (start - d->base)));
-    atomic_init(&d->own.limit, (uintptr_t)(b->slots + b->mask));
+    atomic_init(&d->own.split, (uintptr_t)b->slots);
+    atomic_init(&d->own.limit, (uintptr_t)(b->slots + b->cap - 1));
     atomic_init(&d->top, start);
     atomic_init(&d->demand, 0);
     atomic_init(&d->bottom, start);
@@ -223,12 +237,8 @@ int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log
 
 void ws__deque_destroy(struct ws__deque *d)
 {
-    struct ws__buf *b = d->buf;
-    while (b != NULL) {
-        struct ws__buf *next = b->retired;
-        free(b);
-        b = next;
-    }
+    if (d->buf != NULL)
+        munmap(d->buf, d->buf->bytes);
     d->buf = NULL;
 }
 
@@ -253,10 +263,10 @@ enum ws__steal ws__deque_steal(struct ws__deque *d, ws_task **out)
     /* [S4] acquire: pairs with [G1]; the buffer's contents are visible. */
     struct ws__buf *buf = atomic_load_explicit(&d->pub_buf, memory_order_acquire);
     /* relaxed after [S3]: see [C1]. */
-    uint64_t off = atomic_load_explicit(&buf->off, memory_order_relaxed);
+    uint64_t base = atomic_load_explicit(&buf->base, memory_order_relaxed);
     /* [S5] relaxed: read before the CAS (Le et al.); if the owner has since
      * reused the slot, top has moved and [S6] fails. */
-    ws_task *x = atomic_load_explicit(&buf->slots[(t + off) & buf->mask], memory_order_relaxed);
+    ws_task *x = atomic_load_explicit(&buf->slots[t - base], memory_order_relaxed);
     /* [S6] seq_cst: claims index t against other thieves and [T4]. */
     if (!atomic_compare_exchange_strong_explicit(&d->top, &t, t + 1, memory_order_seq_cst,
                                                  memory_order_relaxed))
@@ -301,14 +311,7 @@ bool ws__deque_pop_private_owner(struct ws__deque *d)
     /* relaxed: only the owner writes bottom. */
     if (tail <= atomic_load_explicit(&d->bottom, memory_order_relaxed))
         return false;
-    if (ws__set_tail(d, tail - 1)) {
-        /* Into the previous lap: split and limit point into the other one.
-         * Recompute them now, or the fast path would pop below bottom. If
-         * that overwrote a thief's poison, poison split again so that the
-         * next sync serves the demand. */
-        if (ws__deque_refresh_owner(d) > 0) /* relaxed: the owner's own word */
-            atomic_store_explicit(&d->own.split, WS__POISON_SPLIT, memory_order_relaxed);
-    }
+    ws__set_tail(d, tail - 1);
     return true;
 }
 
@@ -329,8 +332,11 @@ ws_task *ws__deque_pop_stolen_owner(struct ws__deque *d)
 {
     ws__harvest(d, ws__load_top_owner(d));
     ws_task *t = d->stolen;
-    if (t != NULL)
+    if (t != NULL) {
         d->stolen = t->ws__link;
+        assert(t->ws__slot == (void *)(*ws__headp(d) - 1) && "the stolen task is the newest spawn");
+        ws__step_down(d);
+    }
     return t;
 }
 
@@ -370,92 +376,9 @@ bool ws__deque_take_owner(struct ws__deque *d)
         /* [T5] relaxed: bottom back to top; slots below are unchanged. */
         atomic_store_explicit(&d->bottom, b + 1, memory_order_relaxed);
         ws__set_tail(d, b + 1);
+        ws__step_down(d); /* top == bottom == tail: the head back to b's slot */
     }
     return got;
-}
-
-/* Stolen frames keep their remembered slot no longer: a slot that moves
- * could come to look private. */
-static void ws__forget_stolen_slots(struct ws__deque *d)
-{
-    for (ws_task *t = d->stolen; t != NULL; t = t->ws__link)
-        t->ws__slot = NULL;
-}
-
-/* Before a lap change: the remembered slots of every frame in the deque and
- * of the stolen ones would compare wrongly with the next lap's split; clear
- * them, so that their syncs take the slow path (once each). */
-static void ws__forget_slots(struct ws__deque *d, uint64_t tail)
-{
-    ws__forget_stolen_slots(d);
-    for (uint64_t i = d->top_seen; i < tail; i++) {
-        /* relaxed: the owner's own [F1]. A public task may be running on a
-         * thief: it never reads ws__slot. */
-        ws_task *t = atomic_load_explicit(ws__slot(d, i), memory_order_relaxed);
-        t->ws__slot = NULL;
-    }
-}
-
-/* Copies [top_seen, tail) into a buffer twice the size, head mid-array. */
-static int ws__deque_grow(struct ws__deque *d, uint64_t tail)
-{
-    struct ws__buf *old = d->buf;
-    uint64_t cap = (old->mask + 1) * 2;
-    if (cap > d->max_cap)
-        return -ENOMEM;
-    struct ws__buf *b = ws__buf_new(cap);
-    if (b == NULL)
-        return -ENOMEM;
-    ws__forget_stolen_slots(d);
-    uint64_t base = tail - cap / 2;
-    atomic_init(&b->off, (0 - base) & b->mask);
-    for (uint64_t i = d->top_seen; i < tail; i++) {
-        /* relaxed: slots the owner wrote itself ([F1]); thieves only read them. */
-        ws_task *t = atomic_load_explicit(ws__slot(d, i), memory_order_relaxed);
-        /* relaxed: the new buffer is the owner's until [G1] releases it. */
-        atomic_store_explicit(&b->slots[i - base], t, memory_order_relaxed);
-        /* A public task may be running on a thief: it never reads ws__slot. */
-        t->ws__slot = &b->slots[i - base];
-    }
-    b->retired = old;
-    d->buf = b;
-    d->base = base;
-    *ws__headp(d) = b->slots + (tail - base);
-    /* [G1] release: the copied slots and the offset are visible to a thief
-     * that loads the new buffer with [S4]. */
-    atomic_store_explicit(&d->pub_buf, b, memory_order_release);
-    return 0;
-}
-
-/*
- * With no public task, rotates the private slots so that the head sits in
- * the middle of the free space (see the theory above), at most three
- * quarters up the array. False if there are public tasks, or private ones
- * filling half the array (then the deque is full: grow), or too many to
- * move on the stack.
- */
-static bool ws__recentre(struct ws__deque *d, uint64_t tail, uint64_t bottom, uint64_t top)
-{
-    enum { RECENTRE_MAX = 256 };
-    uint64_t cap = ws__cap(d), n = tail - bottom;
-    if (top != bottom || n > RECENTRE_MAX || n > cap / 2)
-        return false;
-    ws_task *tmp[RECENTRE_MAX];
-    for (uint64_t i = 0; i < n; i++) /* relaxed: private slots, the owner's own [F1] */
-        tmp[i] = atomic_load_explicit(ws__slot(d, bottom + i), memory_order_relaxed);
-    uint64_t base = tail - (n + (cap - n) / 2);
-    for (uint64_t i = 0; i < n; i++) {
-        /* relaxed: private slots (no public task, top == bottom); released
-         * with [C1] by the next [P1]. */
-        atomic_store_explicit(&d->buf->slots[bottom + i - base], tmp[i], memory_order_relaxed);
-        tmp[i]->ws__slot = &d->buf->slots[bottom + i - base];
-    }
-    ws__forget_stolen_slots(d);
-    d->base = base;
-    /* [C1] relaxed: released with the slots by the next [P1]. */
-    atomic_store_explicit(&d->buf->off, (0 - base) & d->buf->mask, memory_order_relaxed);
-    *ws__headp(d) = d->buf->slots + (tail - base);
-    return true;
 }
 
 bool ws__deque_take_demand(struct ws__deque *d)
@@ -480,31 +403,14 @@ void ws__deque_rearm_demand(struct ws__deque *d)
 int ws__deque_refresh_owner(struct ws__deque *d)
 {
     int err = 0;
-    uint64_t cap = ws__cap(d);
-    uint64_t tail = ws__tail(d);
     /* relaxed: only the owner writes bottom. */
     uint64_t bottom = atomic_load_explicit(&d->bottom, memory_order_relaxed);
-    uint64_t pos = tail - d->base;
-
-    /* The slot at the head must be writable when the fast path runs again:
-     * index tail below top_seen + capacity, and inside the array. When the
-     * head nears the end of the array, or the deque is half full: recentre
-     * if the public part is empty; else grow if the deque is half full; else
-     * start the next lap (whose slots then lie at least half a capacity
-     * below top_seen + capacity). */
-    if (pos == cap || pos > cap - cap / 4 || tail - d->top_seen >= cap / 2) {
-        uint64_t top = ws__load_top_owner(d);
-        ws__harvest(d, top);
-        if (ws__recentre(d, tail, bottom, top)) {
-            /* done */
-        } else if (tail - d->top_seen >= cap / 2) {
-            err = ws__deque_grow(d, tail);
-        } else if (pos == cap) {
-            ws__forget_slots(d, tail);
-            ws__set_tail(d, tail);
-        }
-        cap = ws__cap(d);
-    }
+    /* The fast path writes the slot at the head before it compares with
+     * limit, so the head must lie inside the array: at its end, spawns go to
+     * the spill stack (overflow mode) until there is room and the spill is
+     * empty. */
+    if (ws__tail(d) - d->base >= ws__cap(d))
+        err = -ENOMEM;
     if (err != 0) {
         if (!d->overflow) {
             d->saved_head = d->own.head;
@@ -523,11 +429,9 @@ int ws__deque_refresh_owner(struct ws__deque *d)
         limit = WS__POISON_LIMIT;
     } else {
         _Atomic(ws_task *) *slots = d->buf->slots;
-        split = (uintptr_t)(bottom > d->base ? slots + (bottom - d->base) : slots);
-        /* The last slot the fast path may fill: the next push needs index
-         * < top_seen + cap, and a slot inside this lap. */
-        uint64_t room = d->top_seen + cap - d->base;
-        limit = (uintptr_t)(slots + (room < cap ? room : cap)) - sizeof(slots[0]);
+        split = (uintptr_t)(slots + (bottom - d->base));
+        /* The last slot the fast path may fill: the array's last. */
+        limit = (uintptr_t)(slots + ws__cap(d) - 1);
     }
     /* [R1] acquire: if we overwrite a thief's poison [D2], its demand flag
      * [D1] is visible to the owner's next ws__deque_take_demand(). */

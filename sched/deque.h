@@ -30,10 +30,12 @@
 #define WS__ST_THIEF_MASK  ((uint64_t)0x3fffffff << WS__ST_THIEF_SHIFT)
 #define WS__ST_OWNER_SHIFT 32
 
+/* The deque's one array, reserved for its life: slots never move. */
 struct ws__buf {
-    uint64_t mask;           /* capacity - 1; capacity is a power of two */
-    _Atomic uint64_t off;    /* task i lives at slots[(i + off) & mask] */
-    struct ws__buf *retired; /* older buffers, freed with the deque */
+    uint64_t cap; /* slots */
+    size_t bytes; /* the mapping's length */
+    _Atomic uint64_t
+        base; /* the thieves' copy of ws__deque.base: task i lives at slots[i - base] */
     _Atomic(ws_task *) slots[];
 };
 
@@ -43,17 +45,17 @@ struct ws__deque {
     /* Owner only (and the poison stores of ws__deque_demand). */
     alignas(WS__LINE) struct ws__own own;
     struct ws__buf *buf;            /* the current buffer */
-    uint64_t base;                  /* the index at buf->slots[0] in the owner's current lap */
+    uint64_t base;                  /* the index at buf->slots[0]; grows by one per stolen task
+                                     * synced, so that the head is the spawn depth */
     uint64_t top_seen;              /* a lower bound of top, refreshed on slow paths */
     uint64_t owner_bits;            /* (owner id + 1) << WS__ST_OWNER_SHIFT */
-    uint64_t max_cap;               /* growth stops here: overflow mode */
     _Atomic(ws_task *) *saved_head; /* the real head while overflow is set */
     ws_task *stolen;                /* stolen, unsynced tasks below top_seen, newest first,
                                      * linked through ws__link (see deque.c) */
     ws_task *spill;                 /* private LIFO of spawns made in overflow, linked
                                      * through their (unused) ws__state words */
-    bool overflow;                  /* growth failed: spawns go to spill (own.head = sink) */
-    _Atomic(ws_task *) sink[1];     /* where the fast path writes while overflow is set */
+    bool overflow;              /* the head reached the end: spawns go to spill (own.head = sink) */
+    _Atomic(ws_task *) sink[1]; /* where the fast path writes while overflow is set */
 
     /* Written by thieves. */
     alignas(WS__LINE) _Atomic uint64_t top;
@@ -105,12 +107,11 @@ bool ws__deque_take_owner(struct ws__deque *d);
 /* Owner: consumes a pending demand; true if there was one. */
 bool ws__deque_take_demand(struct ws__deque *d);
 
-/* Owner: makes room for the next spawn (growing the buffer or moving to
- * the next lap of the circular buffer) and recomputes own.split and
- * own.limit. Returns 1 if it overwrote a thief's poison (a demand may be
- * pending again), 0 if not, or -ENOMEM when the buffer cannot grow: the
- * deque is then in overflow mode, where spawns go to the private spill
- * stack, until the spill is empty and there is room. */
+/* Owner: recomputes own.split and own.limit for the next spawn. Returns 1
+ * if it overwrote a thief's poison (a demand may be pending again), 0 if
+ * not, or -ENOMEM when the head is at the array's end: the deque is then in
+ * overflow mode, where spawns go to the private spill stack, until the
+ * spill is empty and there is room. */
 int ws__deque_refresh_owner(struct ws__deque *d);
 
 /* Owner, overflow mode: moves the task the fast path left in the sink to

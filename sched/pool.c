@@ -23,11 +23,14 @@
 
 #include "pool.h"
 
-#define WS__DEFAULT_DEQUE_LOG2  12u
-#define WS__DEFAULT_INJECT_LOG2 10u
-#define WS__DEFAULT_SPIN_ROUNDS 64u
-#define WS__DEFAULT_STACK       ((size_t)64 << 20)
-#define WS__MIN_STACK           ((size_t)64 << 10)
+#define WS__DEFAULT_DEQUE_LOG2 12u
+/* Slots reserved per deque by default (32 MiB of address space, committed
+ * as used): 4M spawns outstanding on one worker before overflow mode. */
+#define WS__DEFAULT_DEQUE_MAX_LOG2 22u
+#define WS__DEFAULT_INJECT_LOG2    10u
+#define WS__DEFAULT_SPIN_ROUNDS    64u
+#define WS__DEFAULT_STACK          ((size_t)64 << 20)
+#define WS__MIN_STACK              ((size_t)64 << 10)
 /* Spare threads at most. Java's ForkJoinPool keeps 256 spares, and 256
  * threads is where the thread pool stopped gaining on this machine's
  * blocking workloads (results/README.md: sleep and socket); each spare
@@ -167,7 +170,9 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
     p->oversubscribed = cpus != 0 && n > cpus;
     p->nslots = n + (c->max_blocking ? c->max_blocking : WS__DEFAULT_MAX_BLOCKING);
     p->deque_log2 = c->deque_log2 ? c->deque_log2 : WS__DEFAULT_DEQUE_LOG2;
-    p->deque_max_log2 = c->deque_max_log2 ? c->deque_max_log2 : 32;
+    p->deque_max_log2 = c->deque_max_log2                            ? c->deque_max_log2
+                        : p->deque_log2 > WS__DEFAULT_DEQUE_MAX_LOG2 ? p->deque_log2
+                                                                     : WS__DEFAULT_DEQUE_MAX_LOG2;
     p->inject_log2 = c->inject_log2 ? c->inject_log2 : WS__DEFAULT_INJECT_LOG2;
     p->workers = aligned_alloc(WS__LINE, p->nslots * sizeof(struct ws_worker));
     if (p->workers == NULL)

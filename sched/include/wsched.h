@@ -94,10 +94,12 @@ struct ws_config {
     enum ws_pin_policy pin;
     /* 0: WS_VICTIM_NEAREST. */
     enum ws_victim_policy victim;
-    /* Initial deque slots, as log2, 4..26; 0: 12 (4096 slots). The deque grows. */
+    /* Deque slots committed at creation, as log2, 4..26; 0: 12 (4096 slots). */
     unsigned deque_log2;
-    /* The deque grows to at most 2^this slots, deque_log2..32; 0: 32. Spawns
-     * beyond it stay private to their worker (not stealable). */
+    /* Deque slots reserved (address space, committed as first used), as
+     * log2, deque_log2..32; 0: 22 (4M slots, 32 MiB), or deque_log2 if
+     * larger. The slots never move. Spawns past that depth stay private to
+     * their worker (not stealable). */
     unsigned deque_max_log2;
     /* Failed steal rounds (with back-off) before an idle worker sleeps; 0: 64. */
     unsigned spin_rounds;

@@ -92,8 +92,16 @@ static struct ws_pool *make_pool(unsigned workers, unsigned log2, unsigned max_l
 
 /* ------------------------------------------------------------------ */
 
-/* LIFO order and growth from 16 slots, with no thief. */
-static void test_lifo_and_growth(void)
+/* The head is the spawn depth: slots never move, so the head sits at the
+ * array's start plus the number of unsynced spawns (overflow mode aside). */
+static void check_depth(struct ws__deque *d, long depth)
+{
+    if (!d->overflow)
+        CHECK_EQ((long)(d->own.head - d->buf->slots), depth);
+}
+
+/* LIFO order with no thief, 1000 spawns deep. */
+static void test_lifo(void)
 {
     enum { N = 1000 };
     struct ws_pool *p = make_pool(1, 4, 0);
@@ -105,7 +113,8 @@ static void test_lifo_and_growth(void)
         it[i].id = i;
         ws_spawn(w, &it[i].task, item_run);
     }
-    CHECK(d->buf->mask + 1 >= N);
+    CHECK(d->buf->cap >= N);
+    check_depth(d, N);
     CHECK(!ws__deque_has_public(d)); /* nobody asked: all private */
     for (uint32_t i = N; i-- > 0;) {
         CHECK(ws__deque_newest_owner(d) == &it[i].task);
@@ -119,13 +128,14 @@ static void test_lifo_and_growth(void)
     ws__pool_free(p);
 }
 
-/* Random spawn/sync walks against a shadow stack on a 16-slot buffer while
- * a thief (this thread) moves top forward: the head keeps drifting to the
- * end of the array and the owner keeps recentring it. */
-static void test_recentre(uint64_t seed)
+/* Random spawn/sync walks against a shadow stack on a 16-slot array while
+ * a thief (this thread) moves top forward: after every step the head is
+ * the depth, and each stolen task synced moves the slots' mapping (base)
+ * by one, never the slots. */
+static void test_depth(uint64_t seed)
 {
-    enum { N = 200000, DEPTH = 6 }; /* at most half of 16 slots: recentring, no growth */
-    struct ws_pool *p = make_pool(2, 4, 0);
+    enum { N = 200000, DEPTH = 6 };
+    struct ws_pool *p = make_pool(2, 4, 4);
     ws_worker *w = &p->workers[0], *thief = &p->workers[1];
     struct ws__deque *d = &w->dq;
     struct item stack[DEPTH];
@@ -154,7 +164,9 @@ static void test_recentre(uint64_t seed)
                 steals++;
             }
         }
+        check_depth(d, depth);
         if (d->base != last_base) {
+            CHECK_EQU(d->base, last_base + 1);
             moves++;
             last_base = d->base;
         }
@@ -163,9 +175,9 @@ static void test_recentre(uint64_t seed)
     CHECK_EQU(atomic_load(&g_dups), 0);
     CHECK(all_marked(N));
     CHECK(steals > 1000);
-    CHECK(moves > 10);               /* the walk did reach the end of the buffer */
-    CHECK_EQU(d->buf->mask + 1, 16); /* ... and recentring made room without growing */
-    printf("recentre: %u spawns, %llu stolen, %llu recentrings\n", N, (unsigned long long)steals,
+    CHECK(moves > 1000); /* stolen tasks synced: the mapping moved, the slots did not */
+    CHECK_EQU(d->buf->cap, 16);
+    printf("depth: %u spawns, %llu stolen, %llu mapping steps\n", N, (unsigned long long)steals,
            (unsigned long long)moves);
     ws__pool_free(p);
 }
@@ -214,12 +226,12 @@ static void test_publish_steal_take(void)
     ws__pool_free(p);
 }
 
-/* With growth capped, spawns past the cap stay private (overflow mode) and
- * still sync in LIFO order. */
+/* Spawns past the array's end stay private (overflow mode) and still sync
+ * in LIFO order. */
 static void test_overflow(void)
 {
     enum { N = 100 };
-    struct ws_pool *p = make_pool(1, 4, 5); /* 16 slots, at most 32 */
+    struct ws_pool *p = make_pool(1, 4, 5); /* 32 slots, 16 touched at creation */
     ws_worker *w = &p->workers[0];
     struct ws__deque *d = &w->dq;
     static struct item it[N];
@@ -229,7 +241,7 @@ static void test_overflow(void)
         ws_spawn(w, &it[i].task, item_run);
     }
     CHECK(d->overflow);
-    CHECK_EQU(d->buf->mask + 1, 32);
+    CHECK_EQU(d->buf->cap, 32);
     for (uint32_t i = N; i-- > 0;) {
         if (i % 2)
             ws_sync(w, &it[i].task);
@@ -237,6 +249,7 @@ static void test_overflow(void)
             CHECK_EQ(ws_reclaim(w, &it[i].task), 1);
     }
     CHECK(!d->overflow);
+    check_depth(d, 0);
     CHECK_EQU(atomic_load(&g_runs), N / 2);
     /* And the deque works normally afterwards. */
     ws_spawn(w, &it[0].task, item_run);
@@ -289,12 +302,12 @@ static void *thief_main(void *arg)
 }
 
 /* An owner walks spawn/sync at random, to depth at most `depth`, on a
- * 16-slot deque (so it recentres and, deeper than 8, grows) while
- * `thieves` threads steal and demand. */
+ * 32-slot deque (deeper than 32: overflow mode, with thieves stealing the
+ * tasks below) while `thieves` threads steal and demand. */
 static void race(unsigned thieves, int depth_max, size_t items, uint64_t seed)
 {
     struct race r = {.thieves = thieves};
-    r.p = make_pool(thieves + 1, 4, 0);
+    r.p = make_pool(thieves + 1, 4, 5);
     ws_worker *w = &r.p->workers[0];
     ws__self = w;
     reset_marks(items);
@@ -316,6 +329,7 @@ static void race(unsigned thieves, int depth_max, size_t items, uint64_t seed)
             depth++;
         } else {
             depth--;
+            check_depth(&w->dq, depth + 1);
             if ((x >> 20) & 1) {
                 ws_sync(w, &stack[depth].task);
             } else if (ws_reclaim(w, &stack[depth].task)) {
@@ -357,13 +371,13 @@ int main(int argc, char **argv)
     }
     printf("test_deque: items %zu, seed %llu (rerun: %s %zu %llu)\n", items,
            (unsigned long long)seed, argv[0], items, (unsigned long long)seed);
-    test_lifo_and_growth();
+    test_lifo();
     test_publish_steal_take();
     test_overflow();
-    test_recentre(seed);
+    test_depth(seed);
     for (unsigned k = 1; k <= 7; k++) {
-        race(k, 6, items / 2, seed); /* recentring, no growth */
-        race(k, 64, items, seed);    /* and growth */
+        race(k, 6, items / 2, seed); /* within the array */
+        race(k, 64, items, seed);    /* and past its end (overflow) */
     }
     free(g_bits);
     return check_report("test_deque");
