@@ -113,8 +113,7 @@
 #include "deque.h"
 
 #include <errno.h>
-#include <stdlib.h>
-#include <string.h>
+#include <unistd.h>
 #include <sys/mman.h>
 #include <assert.h>
 
@@ -126,14 +125,23 @@
  * they are first written (MAP_NORESERVE); the first `touch` slots now. */
 static struct ws__buf *ws__buf_new(uint64_t capacity, uint64_t touch)
 {
-    size_t bytes = sizeof(struct ws__buf) + capacity * sizeof(((struct ws__buf *)0)->slots[0]);
-    void *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+    /* A page of no access before the array: an index below it faults
+     * instead of reading a neighbour's memory. */
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    size_t bytes =
+        page + sizeof(struct ws__buf) + capacity * sizeof(((struct ws__buf *)0)->slots[0]);
+    char *m = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
                    -1, 0);
     if (m == MAP_FAILED)
         return NULL;
-    struct ws__buf *b = m;
+    if (mprotect(m, page, PROT_NONE) != 0) {
+        munmap(m, bytes);
+        return NULL;
+    }
+    struct ws__buf *b = (struct ws__buf *)(void *)(m + page);
     b->cap = capacity;
     b->bytes = bytes;
+    b->guard = page;
     atomic_init(&b->base, 0);
     for (uint64_t i = 0; i < touch && i < capacity; i++)
         atomic_init(&b->slots[i], NULL); /* zero already: commits the page */
@@ -238,7 +246,7 @@ int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log
 void ws__deque_destroy(struct ws__deque *d)
 {
     if (d->buf != NULL)
-        munmap(d->buf, d->buf->bytes);
+        munmap((char *)d->buf - d->buf->guard, d->buf->bytes);
     d->buf = NULL;
 }
 
@@ -251,7 +259,11 @@ enum ws__steal ws__deque_steal(struct ws__deque *d, ws_task **out)
     if (!ws__deque_has_public(d))
         return WS__STEAL_EMPTY;
     /* [S1] acquire: pairs with [S6] of the thief that last advanced top. */
-    uint64_t t = atomic_load_explicit(&d->top, memory_order_acquire);
+    return ws__deque_steal_at(d, atomic_load_explicit(&d->top, memory_order_acquire), out);
+}
+
+enum ws__steal ws__deque_steal_at(struct ws__deque *d, uint64_t t, ws_task **out)
+{
     /* [S2] seq_cst: with [T2], a thief and a taking owner cannot both miss
      * each other's update of top and bottom. */
     atomic_thread_fence(memory_order_seq_cst);
@@ -260,13 +272,20 @@ enum ws__steal ws__deque_steal(struct ws__deque *d, ws_task **out)
     uint64_t b = atomic_load_explicit(&d->bottom, memory_order_acquire);
     if (t >= b)
         return WS__STEAL_EMPTY;
-    /* [S4] acquire: pairs with [G1]; the buffer's contents are visible. */
+    /* [S4] acquire: the buffer, set once at init. */
     struct ws__buf *buf = atomic_load_explicit(&d->pub_buf, memory_order_acquire);
     /* relaxed after [S3]: see [C1]. */
     uint64_t base = atomic_load_explicit(&buf->base, memory_order_relaxed);
+    /* A thief delayed after [S1] can hold a t that the mapping has passed
+     * since (steps down while others stole and the owner synced): base
+     * may exceed t, and t < base <= top, so its CAS would fail; do not read
+     * outside the array on the way (a reviewer's replay read slots[-100]). */
+    uint64_t i = t - base;
+    if (i >= buf->cap)
+        return WS__STEAL_ABORT;
     /* [S5] relaxed: read before the CAS (Le et al.); if the owner has since
      * reused the slot, top has moved and [S6] fails. */
-    ws_task *x = atomic_load_explicit(&buf->slots[t - base], memory_order_relaxed);
+    ws_task *x = atomic_load_explicit(&buf->slots[i], memory_order_relaxed);
     /* [S6] seq_cst: claims index t against other thieves and [T4]. */
     if (!atomic_compare_exchange_strong_explicit(&d->top, &t, t + 1, memory_order_seq_cst,
                                                  memory_order_relaxed))
@@ -336,6 +355,10 @@ ws_task *ws__deque_pop_stolen_owner(struct ws__deque *d)
         d->stolen = t->ws__link;
         assert(t->ws__slot == (void *)(*ws__headp(d) - 1) && "the stolen task is the newest spawn");
         ws__step_down(d);
+        /* split back to bottom's slot, which just moved; a thief's poison
+         * the refresh overwrote is kept for the next spawn. */
+        if (ws__deque_refresh_owner(d) > 0)
+            ws__deque_rearm_demand(d);
     }
     return t;
 }

@@ -33,7 +33,8 @@
 /* The deque's one array, reserved for its life: slots never move. */
 struct ws__buf {
     uint64_t cap; /* slots */
-    size_t bytes; /* the mapping's length */
+    size_t bytes; /* the mapping's length, from `guard` bytes before the header */
+    size_t guard; /* the no-access page before the header */
     _Atomic uint64_t
         base; /* the thieves' copy of ws__deque.base: task i lives at slots[i - base] */
     _Atomic(ws_task *) slots[];
@@ -44,7 +45,7 @@ enum ws__steal { WS__STEAL_OK, WS__STEAL_EMPTY, WS__STEAL_ABORT };
 struct ws__deque {
     /* Owner only (and the poison stores of ws__deque_demand). */
     alignas(WS__LINE) struct ws__own own;
-    struct ws__buf *buf;            /* the current buffer */
+    struct ws__buf *buf;            /* the array, for the deque's life */
     uint64_t base;                  /* the index at buf->slots[0]; grows by one per stolen task
                                      * synced, so that the head is the spawn depth */
     uint64_t top_seen;              /* a lower bound of top, refreshed on slow paths */
@@ -81,6 +82,9 @@ void ws__deque_destroy(struct ws__deque *d);
 
 /* Thief: takes the oldest public task. */
 enum ws__steal ws__deque_steal(struct ws__deque *d, ws_task **out);
+/* The same from a value of top read earlier ([S1]): what a thief delayed
+ * after reading it does (tests replay that). */
+enum ws__steal ws__deque_steal_at(struct ws__deque *d, uint64_t t, ws_task **out);
 
 /* Thief: asks the owner to publish a private task (a hint, idempotent). */
 void ws__deque_demand(struct ws__deque *d);

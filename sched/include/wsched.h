@@ -328,7 +328,8 @@ struct ws_task {
 /*
  * ws_spawn(w, t, fn): makes fn(w', t) available to run in parallel with the
  * caller, on this or another worker. Never blocks, never allocates on its
- * fast path, cannot fail (if the deque cannot grow, fn runs at once).
+ * fast path, cannot fail (past the deque's end, 2^deque_max_log2
+ * outstanding spawns, the task stays private until its sync runs it).
  *
  * ws_sync(w, t): returns once fn(w', t) has finished; t must be the caller's
  * most recent spawn not yet synced. If no thief took t, runs it here; if one
@@ -460,7 +461,7 @@ WS_API int ws_io_cancel(ws_io *req);
 
 /* The worker's owner-only fields, first in struct ws_worker (see sched/deque.h). */
 struct ws__own {
-    WS__ATOMIC(ws_task *) * head; /* next free slot of the circular buffer; owner only */
+    WS__ATOMIC(ws_task *) * head; /* next free slot of the deque's array; owner only */
     WS__ATOMIC(uintptr_t) split;  /* slots at or above it are private; thieves poison it */
     WS__ATOMIC(uintptr_t)
     limit;           /* a spawn filling the slot at limit or past it takes the

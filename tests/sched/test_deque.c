@@ -226,6 +226,42 @@ static void test_publish_steal_take(void)
     ws__pool_free(p);
 }
 
+/* A thief delayed after reading top ([S1]) while 100 other steals and the
+ * owner's syncs of them step the mapping: when it goes on, bottom is above
+ * its stale top and base is above it too. It must give up without reading
+ * slots[t - base], 100 slots before the array (the no-access page there
+ * turns such a read into a fault), and the deque must work on. A
+ * reviewer's replay found the read (commit ffa047f). */
+static void test_delayed_thief(void)
+{
+    struct ws_pool *p = make_pool(2, 4, 5);
+    ws_worker *w = &p->workers[0], *thief = &p->workers[1];
+    struct ws__deque *d = &w->dq;
+    struct item it = {.id = 0};
+    ws_task *x = NULL;
+    reset_marks(1);
+    uint64_t stale = atomic_load(&d->top); /* the delayed thief's [S1] */
+    for (int k = 0; k < 100; k++) {
+        ws__deque_demand(d);             /* a thief asks */
+        ws_spawn(w, &it.task, item_run); /* published at once */
+        CHECK_EQ(ws__deque_steal(d, &x), WS__STEAL_OK);
+        ws__run_stolen(thief, x);
+        CHECK_EQ(ws_reclaim(w, &it.task), 0); /* a stolen task synced: a step */
+        check_depth(d, 0);
+    }
+    CHECK_EQU(d->base - stale, 100);
+    ws__deque_demand(d);
+    ws_spawn(w, &it.task, item_run); /* public again: bottom > stale */
+    CHECK(atomic_load(&d->bottom) > stale);
+    CHECK_EQ(ws__deque_steal_at(d, stale, &x), WS__STEAL_ABORT);
+    CHECK_EQ(ws__deque_steal(d, &x), WS__STEAL_OK); /* an up-to-date thief gets it */
+    CHECK(x == &it.task);
+    ws__run_stolen(thief, x);
+    CHECK_EQ(ws_reclaim(w, &it.task), 0);
+    CHECK_EQU(atomic_load(&g_runs), 101);
+    ws__pool_free(p);
+}
+
 /* Spawns past the array's end stay private (overflow mode) and still sync
  * in LIFO order. */
 static void test_overflow(void)
@@ -374,6 +410,7 @@ int main(int argc, char **argv)
     test_lifo();
     test_publish_steal_take();
     test_overflow();
+    test_delayed_thief();
     test_depth(seed);
     for (unsigned k = 1; k <= 7; k++) {
         race(k, 6, items / 2, seed); /* within the array */
