@@ -51,8 +51,13 @@
  *       last writes to the slot happen before an activator's [M1]
  *  [M4] relaxed RMWs of permits: a count that steers retirement; no data
  *       rides on it
- *  [M5] relaxed RMWs of spare_mask and spares_active: hints for thieves,
- *       which find an empty deque if they look too early or too late
+ *  [M5] RMWs of spare_mask and spares_active: hints for thieves, which
+ *       find an empty deque if they look too early or too late; setting a
+ *       bit is a release and ws__spare_next() reads with acquire, so the
+ *       slot's queues, made on its first use before the bit is set, are
+ *       initialised for a thief that finds the bit (until c9e662e the bit
+ *       came first: a formal race with the init's plain stores, found by
+ *       a review); the rest relaxed
  *  [M6] release decrement of spares_live by an exiting spare; pairs with
  *       [M7]: its last accesses to the pool happen before the free
  *  [M7] acquire load of spares_live in ws__spares_stop
@@ -101,8 +106,9 @@ int ws__spare_next(struct ws_pool *p, int after)
 {
     unsigned s = (unsigned)(after + 1);
     for (unsigned i = s / 64; i < p->spare_words; i++) {
-        /* [M5] */
-        uint64_t m = atomic_load_explicit(&p->spare_mask[i], memory_order_relaxed);
+        /* [M5]; acquire: pairs with the release in ws__spare_mark(), so the
+         * queues of a slot whose bit we see are initialised. */
+        uint64_t m = atomic_load_explicit(&p->spare_mask[i], memory_order_acquire);
         if (i == s / 64)
             m &= ~(uint64_t)0 << (s % 64);
         if (m != 0)
@@ -116,7 +122,9 @@ static void ws__spare_mark(struct ws_pool *p, int s, bool active)
     uint64_t bit = (uint64_t)1 << (s % 64);
     /* [M5] */
     if (active) {
-        atomic_fetch_or_explicit(&p->spare_mask[s / 64], bit, memory_order_relaxed);
+        /* release: the slot's queues, initialised before, are visible to a
+         * thief that finds the bit with ws__spare_next()'s acquire. */
+        atomic_fetch_or_explicit(&p->spare_mask[s / 64], bit, memory_order_release);
         atomic_fetch_add_explicit(&p->spares_active, 1, memory_order_relaxed);
     } else {
         atomic_fetch_and_explicit(&p->spare_mask[s / 64], ~bit, memory_order_relaxed);
@@ -251,11 +259,6 @@ static void *ws__spare_main(void *arg)
 /* Starts a thread in a slot just taken FREE -> ACTIVE. */
 static int ws__spare_start(struct ws_pool *p, struct ws_worker *w)
 {
-    if (w->dq.buf == NULL) {
-        int err = ws__worker_queues_init(p, w);
-        if (err != 0)
-            return err;
-    }
     pthread_attr_t attr;
     int err = pthread_attr_init(&attr);
     if (err != 0)
@@ -293,6 +296,13 @@ static bool ws__spare_activate(struct ws_pool *p)
             /* [M1] */
             if (!ws__spare_cas(w, want, WS__SPARE_ACTIVE, memory_order_acq_rel))
                 continue;
+            /* A slot's queues are made on its first use, before its bit
+             * shows it to thieves ([M5]): a thief that saw the bit first
+             * would read the queues while they are initialised. */
+            if (w->dq.buf == NULL && ws__worker_queues_init(p, w) != 0) {
+                atomic_store_explicit(&w->spare, WS__SPARE_FREE, memory_order_release);
+                return false;
+            }
             ws__spare_mark(p, (int)s, true);
             if (want == WS__SPARE_IDLE) {
                 ws__wake_worker(w);
