@@ -36,6 +36,7 @@
 #include <time.h>
 
 #include "pool.h"
+#include "rng.h"
 
 #define WS__BACKOFF_MIN 64u
 /* Spins of a back-off between two looks for work (see ws__idle_pause). */
@@ -54,13 +55,7 @@ static uint64_t ws__now_ns(void)
 
 static uint32_t ws__rand(struct ws_worker *w)
 {
-    /* xorshift64* (Vigna 2016): enough to spread victims. */
-    uint64_t x = w->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    w->rng = x;
-    return (uint32_t)((x * 2685821657736338717ull) >> 32);
+    return (uint32_t)(ws__xorshift64s(&w->rng) >> 32);
 }
 
 static bool ws__exiting(struct ws_pool *p)

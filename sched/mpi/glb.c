@@ -27,6 +27,7 @@
  * run's communicator.
  */
 #include "bag.h"
+#include "rng.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,15 +35,10 @@
 
 #define WSM_PENDING_POLLS 2 /* polls a steal request may wait for workers to publish */
 
-/* xorshift64*: the victim choice; plain data under mpi_lock. */
+/* The victim choice (sched/rng.h); plain data under mpi_lock. */
 static uint64_t rng_next(struct ws_mpi_ctx *r)
 {
-    uint64_t x = r->rng;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    r->rng = x;
-    return x * 0x2545f4914f6cdd1dull;
+    return ws__xorshift64s(&r->rng);
 }
 
 int wsm_glb_init(struct ws_mpi_ctx *r)

@@ -43,42 +43,28 @@ enum wsm_what {
     W_NOMEM,
 };
 
+static const char *const what_texts[] = {
+    [W_CFG] = "no configuration (cfg is NULL)",
+    [W_OPS] = "no callbacks (ops is NULL)",
+    [W_PROCESS] = "ops->process is NULL",
+    [W_SPLIT] = "ops->split is NULL (ws_mpi_split_oldest is the stock one)",
+    [W_MERGE] = "ops->merge is NULL (ws_mpi_merge_append is the stock one)",
+    [W_REDUCE] = "ops->reduce is NULL with a result_size > 0",
+    [W_ITEM_SIZE] = "item_size must be 1..WS_MPI_MAX_ITEM (4096)",
+    [W_RESULT_SIZE] = "result_size must be at most WS_MPI_MAX_RESULT (64 MiB)",
+    [W_RESULT] = "result is NULL with a result_size > 0",
+    [W_ITEMS] = "items is NULL with nitems > 0",
+    [W_MODE] = "mode is neither WS_MPI_POOL nor WS_MPI_INLINE",
+    [W_LEVEL] = "the MPI thread level is too low for the mode",
+    [W_WORKER] = "called from a worker of the run's pool",
+    [W_POOL] = "the pool could not be created",
+    [W_NOMEM] = "out of memory",
+};
+
 static const char *what_text(int what)
 {
-    switch (what) {
-    case W_CFG:
-        return "no configuration (cfg is NULL)";
-    case W_OPS:
-        return "no callbacks (ops is NULL)";
-    case W_PROCESS:
-        return "ops->process is NULL";
-    case W_SPLIT:
-        return "ops->split is NULL (ws_mpi_split_oldest is the stock one)";
-    case W_MERGE:
-        return "ops->merge is NULL (ws_mpi_merge_append is the stock one)";
-    case W_REDUCE:
-        return "ops->reduce is NULL with a result_size > 0";
-    case W_ITEM_SIZE:
-        return "item_size must be 1..WS_MPI_MAX_ITEM (4096)";
-    case W_RESULT_SIZE:
-        return "result_size must be at most WS_MPI_MAX_RESULT (64 MiB)";
-    case W_RESULT:
-        return "result is NULL with a result_size > 0";
-    case W_ITEMS:
-        return "items is NULL with nitems > 0";
-    case W_MODE:
-        return "mode is neither WS_MPI_POOL nor WS_MPI_INLINE";
-    case W_LEVEL:
-        return "the MPI thread level is too low for the mode";
-    case W_WORKER:
-        return "called from a worker of the run's pool";
-    case W_POOL:
-        return "the pool could not be created";
-    case W_NOMEM:
-        return "out of memory";
-    default:
-        return "?";
-    }
+    size_t n = sizeof(what_texts) / sizeof(what_texts[0]);
+    return what > 0 && (size_t)what < n && what_texts[what] ? what_texts[what] : "?";
 }
 
 static const char *level_name(int level)
