@@ -354,16 +354,17 @@ static bool ws__some_worker_idle(struct ws_pool *p)
            atomic_load_explicit(&p->sleepers.count, memory_order_relaxed) != 0;
 }
 
-int ws_blocking(ws_worker *w, ws_fn fn, void *arg)
+int ws_blocking(ws_worker *w, ws_head h, ws_fn fn, void *arg)
 {
     if (fn == NULL)
         return -EINVAL;
     if (w == NULL) {
-        fn(NULL, arg); /* outside any pool: nothing to compensate */
+        fn(NULL, NULL, arg); /* outside any pool: nothing to compensate */
         return 0;
     }
     if (w != ws__self)
         return -EINVAL;
+    ws__enter(w, h); /* ws__publish_all works on own.head */
     struct ws_pool *p = w->pool;
     bool outer = w->blocking_depth++ == 0;
     ws__publish_all(w); /* nothing may wait behind the block */
@@ -379,7 +380,7 @@ int ws_blocking(ws_worker *w, ws_fn fn, void *arg)
                 ws__stat_add(&w->stats.uncompensated, 1);
         }
     }
-    fn(w, arg);
+    fn(w, h, arg); /* publishing left the head where it was */
     if (--w->blocking_depth == 0 && handed) {
         /* [M4]: overdrawn until a spare retires. One may be asleep as an
          * idle worker, holding a permit; wake it so that it retires (one

@@ -27,12 +27,18 @@
  *
  * Invariants (outside an owner operation in progress):
  *   top <= bottom <= tail;  base <= bottom;  tail - base <= capacity;
- *   the head (own.head, or saved_head in overflow mode) is slots + the
- *   number of the owner's unsynced spawns in the array: the spawn depth;
+ *   the head is slots + the number of the owner's unsynced spawns in the
+ *   array: the spawn depth. While a task runs, the head is its ws_head
+ *   (registers); while library code runs, in own.head (set at each entry
+ *   from the caller's head, or found, below), or in saved_head in overflow
+ *   mode, where a task's head is sink + 1;
+ *   slots below the head hold tasks and slots from the head up hold NULL
+ *   (every move of the head down clears what it passes: [F4], ws__set_tail,
+ *   ws__step_down), so a library entry without a head finds it by
+ *   search (ws__deque_find_head);
  *   own.split points at the slot of bottom, or is UINTPTR_MAX (poisoned or
  *   overflow): never below bottom, so the fast path never pops a public
- *   task; a frame's ws__slot is the slot it was pushed to, which never
- *   moves; own.limit points at the array's last slot, or is 0 (poisoned or
+ *   task; own.limit points at the array's last slot, or is 0 (poisoned or
  *   overflow); every index below top_seen is harvested (see below).
  * Indices are 64-bit, start at 2^62 and never wrap, so there is no ABA on
  * top.
@@ -42,18 +48,16 @@
  * at the release store of bottom [P1]; private push and pop are not visible
  * to other threads at all.
  *
- * The owner's end is a pointer, not an index: a spawn is a store through
- * own.head and an increment, with no masking, and the spawn remembers the
- * slot in the frame (ws_task.ws__slot), from which the sync restores the
- * head: no load-modify-store chain through own.head from one operation to
- * the next. Slots never move: index i lives at slots[i - base], and base
+ * The owner's end is a pointer, not an index, and it lives in the task's
+ * ws_head: a spawn is a store through it and an increment, a sync a
+ * decrement and a store of NULL, with no masking and no memory round trip
+ * from one operation to the next. Slots never move: index i lives at slots[i - base], and base
  * changes in one place. When the owner syncs a task a thief took, that task
  * is its newest unsynced spawn and everything older was taken too, so the
  * deque is empty (top == bottom == tail); the head then steps back down to
  * the task's slot while the index it will push next stays tail: base grows
- * by one ([C1], "step down"). So the head is always the spawn depth, a
- * remembered slot stays true, and a head copied into a register stays true
- * too (what a spawn form passing the head by value needs). Thieves read
+ * by one ([C1], "step down"). So the head is always the spawn depth, and a
+ * head copied into a register stays true (what ws_head needs). Thieves read
  * base after bottom; it changes only while no index they could claim
  * exists, and a thief that read an old one holds an index below top, so
  * its CAS fails. The array is reserved once (2^deque_max_log2 slots,
@@ -82,6 +86,9 @@
  *  [F1] ws_spawn      relaxed slot store; released by [P1]
  *  [F2] ws_spawn      relaxed load of limit; a hint that [D2] poisons
  *  [F3] ws_sync       relaxed load of split; a hint that [D2] poisons
+ *  [F4] ws_sync       relaxed store of NULL to the private slot it frees (also
+ *                     ws__set_tail, ws__step_down): a slot a thief read before
+ *                     its failed CAS may read either value; unpaired
  *  [P0] publish       relaxed store of the task's state word; released by [P1]
  *  [P1] publish       release store of bottom; pairs with [S3]
  *  [S0] steal         relaxed loads of top and bottom: an empty-looking deque
@@ -164,10 +171,17 @@ static inline uint64_t ws__tail(struct ws__deque *d)
     return d->base + (uint64_t)(*ws__headp(d) - d->buf->slots);
 }
 
-/* Points the head at index `tail`, which must lie in [base, base + cap]. */
+/* Points the head at index `tail`, which must lie in [base, base + cap];
+ * slots it passes on the way down are cleared (free slots hold NULL). */
 static void ws__set_tail(struct ws__deque *d, uint64_t tail)
 {
-    *ws__headp(d) = d->buf->slots + (tail - d->base);
+    _Atomic(ws_task *) **hp = ws__headp(d);
+    _Atomic(ws_task *) *h = d->buf->slots + (tail - d->base);
+    /* relaxed: slots at or above bottom are the owner's; a thief that read
+     * one of them earlier (its CAS of top fails) may see either value. */
+    for (_Atomic(ws_task *) *s = h; s < *hp; s++)
+        atomic_store_explicit(s, NULL, memory_order_relaxed);
+    *hp = h;
 }
 
 /* After the owner synced a task a thief took (the newest unsynced spawn,
@@ -181,6 +195,9 @@ static void ws__step_down(struct ws__deque *d)
     assert(*ws__headp(d) > d->buf->slots && "a stolen task's slot is below the head");
     d->base++;
     *ws__headp(d) -= 1;
+    /* relaxed: the slot is free now; the thief read it before its [S6],
+     * which happened before the owner's acquire of top ([T3], [T4], [R3]). */
+    atomic_store_explicit(*ws__headp(d), NULL, memory_order_relaxed);
     /* [C1] relaxed: released with the slots by the next [P1]. */
     atomic_store_explicit(&d->buf->base, d->base, memory_order_relaxed);
 }
@@ -232,6 +249,7 @@ int ws__deque_init(struct ws__deque *d, unsigned log2_capacity, unsigned max_log
     d->spill = NULL;
     d->overflow = false;
     atomic_init(&d->sink[0], NULL);
+    atomic_init(&d->sink[1], NULL);
     d->own.head = b->slots;
     d->own.nspawn = 0;
     atomic_init(&d->own.split, (uintptr_t)b->slots);
@@ -353,7 +371,9 @@ ws_task *ws__deque_pop_stolen_owner(struct ws__deque *d)
     ws_task *t = d->stolen;
     if (t != NULL) {
         d->stolen = t->ws__link;
-        assert(t->ws__slot == (void *)(*ws__headp(d) - 1) && "the stolen task is the newest spawn");
+        /* relaxed: the owner's own [F1]. */
+        assert(atomic_load_explicit(*ws__headp(d) - 1, memory_order_relaxed) == t &&
+               "the stolen task is the newest spawn");
         ws__step_down(d);
         /* split back to bottom's slot, which just moved; a thief's poison
          * the refresh overwrote is kept for the next spawn. */
@@ -423,31 +443,83 @@ void ws__deque_rearm_demand(struct ws__deque *d)
         atomic_store_explicit(&d->own.limit, WS__POISON_LIMIT, memory_order_relaxed);
 }
 
+bool ws__deque_full(struct ws__deque *d)
+{
+    return ws__tail(d) - d->base >= ws__cap(d);
+}
+
+/* The fast path writes the slot at the head before it compares with limit,
+ * so the head of a spawn must lie inside the array: when the array is full,
+ * spawns write the sink and go to the spill stack (overflow mode). Every
+ * task and library entry from then on holds sink + 1 as its head, so the
+ * mode ends only when no one holds it any more: at the sync of the array's
+ * newest task, the spawn that filled the array (spilled tasks are newer
+ * and were all synced before). */
+void ws__deque_enter_overflow(struct ws__deque *d)
+{
+    assert(!d->overflow);
+    d->saved_head = d->own.head;
+    d->own.head = &d->sink[1];
+    d->overflow = true;
+}
+
+void ws__deque_leave_overflow(struct ws__deque *d)
+{
+    assert(d->overflow && d->spill == NULL);
+    d->own.head = d->saved_head;
+    d->overflow = false;
+}
+
+_Atomic(ws_task *) *ws__deque_find_head(struct ws__deque *d)
+{
+    if (d->overflow)
+        return d->own.head = &d->sink[1];
+    _Atomic(ws_task *) *s = d->buf->slots;
+    uint64_t cap = ws__cap(d), h = 0, lo, hi, step = 1;
+    /* own.head is a hint: the head at the last library entry. */
+    if ((uintptr_t)d->own.head >= (uintptr_t)s && (uintptr_t)d->own.head <= (uintptr_t)(s + cap))
+        h = (uint64_t)(d->own.head - s);
+        /* Slots below lo hold tasks; slot hi is free, or hi == cap. Gallop from
+         * the hint, then bisect. relaxed: the owner's own slots. */
+#define WS__USED(i) (atomic_load_explicit(&s[i], memory_order_relaxed) != NULL)
+    if (h < cap && WS__USED(h)) {
+        for (lo = h + 1;; lo = hi + 1, step *= 2) {
+            hi = cap - lo > step ? lo + step : cap;
+            if (hi == cap || !WS__USED(hi))
+                break;
+        }
+    } else if (h > 0 && !WS__USED(h - 1)) {
+        for (hi = h - 1;; hi = lo, step *= 2) {
+            if (hi < step) {
+                lo = 0;
+                break;
+            }
+            lo = hi - step;
+            if (WS__USED(lo)) {
+                lo++;
+                break;
+            }
+        }
+    } else {
+        lo = hi = h;
+    }
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (WS__USED(mid))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+#undef WS__USED
+    return d->own.head = s + lo;
+}
+
 int ws__deque_refresh_owner(struct ws__deque *d)
 {
-    int err = 0;
     /* relaxed: only the owner writes bottom. */
     uint64_t bottom = atomic_load_explicit(&d->bottom, memory_order_relaxed);
-    /* The fast path writes the slot at the head before it compares with
-     * limit, so the head must lie inside the array: at its end, spawns go to
-     * the spill stack (overflow mode) until there is room and the spill is
-     * empty. */
-    if (ws__tail(d) - d->base >= ws__cap(d))
-        err = -ENOMEM;
-    if (err != 0) {
-        if (!d->overflow) {
-            d->saved_head = d->own.head;
-            d->overflow = true;
-        }
-    } else if (d->overflow && d->spill == NULL) {
-        /* Spilled tasks must be synced before deque ones: leave only now. */
-        d->own.head = d->saved_head;
-        d->overflow = false;
-    }
-
     uintptr_t split, limit;
     if (d->overflow) {
-        d->own.head = d->sink;
         split = WS__POISON_SPLIT;
         limit = WS__POISON_LIMIT;
     } else {
@@ -460,16 +532,14 @@ int ws__deque_refresh_owner(struct ws__deque *d)
      * [D1] is visible to the owner's next ws__deque_take_demand(). */
     uintptr_t old_split = atomic_exchange_explicit(&d->own.split, split, memory_order_acquire);
     uintptr_t old_limit = atomic_exchange_explicit(&d->own.limit, limit, memory_order_acquire);
-    if (err)
-        return err;
     return old_split == WS__POISON_SPLIT || old_limit == WS__POISON_LIMIT;
 }
 
 void ws__deque_spill_sink(struct ws__deque *d)
 {
     /* relaxed: the fast path's own store [F1]. */
-    ws_task *t = atomic_load_explicit(&d->sink[0], memory_order_relaxed);
-    d->own.head = d->sink;
+    ws_task *t = atomic_load_explicit(&d->sink[1], memory_order_relaxed);
+    d->own.head = &d->sink[1];
     /* relaxed: a private task's state word is the owner's to use. */
     atomic_store_explicit(&t->ws__state, (uint64_t)(uintptr_t)d->spill, memory_order_relaxed);
     d->spill = t;

@@ -55,8 +55,9 @@ struct ws__deque {
                                      * linked through ws__link (see deque.c) */
     ws_task *spill;                 /* private LIFO of spawns made in overflow, linked
                                      * through their (unused) ws__state words */
-    bool overflow;              /* the head reached the end: spawns go to spill (own.head = sink) */
-    _Atomic(ws_task *) sink[1]; /* where the fast path writes while overflow is set */
+    bool overflow;              /* the array is full: spawns go to spill (the head is sink + 1) */
+    _Atomic(ws_task *) sink[2]; /* the fast path writes sink[1] while overflow is set (sink[0]
+                                 * is only there so that a sync's head - 1 is in bounds) */
 
     /* Written by thieves. */
     alignas(WS__LINE) _Atomic uint64_t top;
@@ -112,15 +113,26 @@ bool ws__deque_take_owner(struct ws__deque *d);
 bool ws__deque_take_demand(struct ws__deque *d);
 
 /* Owner: recomputes own.split and own.limit for the next spawn. Returns 1
- * if it overwrote a thief's poison (a demand may be pending again), 0 if
- * not, or -ENOMEM when the head is at the array's end: the deque is then in
- * overflow mode, where spawns go to the private spill stack, until the
- * spill is empty and there is room. */
+ * if it overwrote a thief's poison (a demand may be pending again), else 0. */
 int ws__deque_refresh_owner(struct ws__deque *d);
+
+/* Owner, after a spawn's slow path: the array is full (the head at its
+ * end). Overflow mode then begins: spawns go to the private spill stack,
+ * and every head handed out from then on is the sink, until the
+ * sync of the array's newest task ends it (ws__deque_leave_overflow). */
+bool ws__deque_full(struct ws__deque *d);
+void ws__deque_enter_overflow(struct ws__deque *d);
+void ws__deque_leave_overflow(struct ws__deque *d);
 
 /* Owner, overflow mode: moves the task the fast path left in the sink to
  * the spill stack. */
 void ws__deque_spill_sink(struct ws__deque *d);
+
+/* Owner, from a library entry that got no head (ws_run nested in a task,
+ * ws_job_wait on a worker): the head, found in the array, since a task's
+ * head lives in registers. Exact: slots below the head hold tasks, slots
+ * from the head up hold NULL ([F4]). Sets own.head to it. */
+_Atomic(ws_task *) *ws__deque_find_head(struct ws__deque *d);
 /* Owner: the newest spilled task, unlinked, or NULL. */
 ws_task *ws__deque_unspill(struct ws__deque *d);
 

@@ -42,10 +42,10 @@ static void ws__frame_put(struct ws_worker *w, struct ws__gframe *f)
     w->free_frames = f;
 }
 
-static void ws__gframe_run(ws_worker *w, ws_task *t)
+static void ws__gframe_run(ws_worker *w, ws_head h, ws_task *t)
 {
     struct ws__gframe *f = WS_CONTAINER_OF(t, struct ws__gframe, task);
-    f->fn(w, f->arg);
+    f->fn(w, h, f->arg);
 }
 
 void ws_group_init(ws_group *g)
@@ -56,13 +56,13 @@ void ws_group_init(ws_group *g)
     }
 }
 
-int ws_group_spawn(ws_worker *w, ws_group *g, ws_fn fn, void *arg)
+int ws_group_spawn(ws_worker *w, ws_head *h, ws_group *g, ws_fn fn, void *arg)
 {
-    if (w == NULL || g == NULL || fn == NULL)
+    if (w == NULL || h == NULL || g == NULL || fn == NULL)
         return -EINVAL;
     struct ws__gframe *f = ws__frame_get(w);
     if (f == NULL) {
-        fn(w, arg); /* no memory for a frame: run the child now */
+        fn(w, *h, arg); /* no memory for a frame: run the child now */
         return 0;
     }
     f->fn = fn;
@@ -70,19 +70,19 @@ int ws_group_spawn(ws_worker *w, ws_group *g, ws_fn fn, void *arg)
     f->next = g->ws__head;
     g->ws__head = f;
     g->ws__count++;
-    ws_spawn(w, &f->task, ws__gframe_run);
+    *h = ws_spawn(w, *h, &f->task, ws__gframe_run);
     return 0;
 }
 
-long ws_group_wait(ws_worker *w, ws_group *g)
+long ws_group_wait(ws_worker *w, ws_head *h, ws_group *g)
 {
-    if (w == NULL || g == NULL)
+    if (w == NULL || h == NULL || g == NULL)
         return -EINVAL;
     long n = 0;
     struct ws__gframe *f = g->ws__head;
     while (f != NULL) {
         struct ws__gframe *next = f->next;
-        ws_sync(w, &f->task);
+        *h = ws_sync(w, *h, &f->task);
         ws__frame_put(w, f);
         f = next;
         n++;

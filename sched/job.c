@@ -210,9 +210,9 @@ static void ws__root_finish(struct ws__root *r, uint32_t done)
 }
 
 /* Runs a claimed root and signals its completion. */
-static void ws__root_execute(struct ws_worker *w, struct ws__root *r)
+static void ws__root_execute(struct ws_worker *w, ws_head h, struct ws__root *r)
 {
-    r->fn(w, r->arg);
+    r->fn(w, h, r->arg);
     /* relaxed, released by [J1]: the count includes the root's own spawns
      * by the time its waiter returns. */
     atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
@@ -225,12 +225,12 @@ static bool ws__root_claim(struct ws__root *r)
     return atomic_exchange_explicit(&r->claimed, 1, memory_order_acq_rel) == 0;
 }
 
-static void ws__root_run(struct ws_worker *w, ws_task *t)
+static void ws__root_run(ws_worker *w, ws_head h, ws_task *t)
 {
     struct ws__root *r = WS_CONTAINER_OF(t, struct ws__root, task);
     bool heap = r->heap;
     if (ws__root_claim(r))
-        ws__root_execute(w, r);
+        ws__root_execute(w, h, r);
     if (heap)
         ws__job_unref(WS_CONTAINER_OF(r, struct ws_job, root)); /* the queue's reference */
 }
@@ -286,7 +286,9 @@ int ws_run(ws_pool *p, ws_fn fn, void *arg)
         return -EINVAL;
     struct ws_worker *self = ws__self;
     if (self != NULL && self->pool == p) {
-        fn(self, arg);
+        /* Nested in a task, whose head we were not given: it is found in
+         * the deque (ws__deque_find_head), and fn runs on top of it. */
+        fn(self, ws__enter_find(self), arg);
         return 0;
     }
     int err = ws__gate_enter(p);
@@ -353,9 +355,11 @@ int ws_job_wait(ws_job *j)
     atomic_fetch_add_explicit(&r->refs, 1, memory_order_relaxed);
     struct ws_worker *self = ws__self;
     if (self != NULL && self->pool == r->pool) {
-        /* Not started yet: run it here, however deep the waits nest. */
+        /* Not started yet: run it here, however deep the waits nest. We
+         * are in a task whose head we were not given: it is found. */
+        ws_head h = ws__enter_find(self);
         if (ws__root_claim(r)) {
-            ws__root_execute(self, r);
+            ws__root_execute(self, h, r);
         } else {
             /* [J6] */
             atomic_fetch_or_explicit(&r->state, WS__R_HELPERS, memory_order_relaxed);
@@ -396,7 +400,7 @@ static void ws__cancel_frame(struct ws_pool *p, ws_task *t)
         if (heap)
             ws__job_unref(WS_CONTAINER_OF(r, struct ws_job, root)); /* the queue's reference */
     } else {
-        t->ws__fn(NULL, t); /* a posted task: w == NULL says "cancelled" */
+        t->ws__fn(NULL, NULL, t); /* a posted task: w == NULL says "cancelled" */
     }
     ws__gate_leave(p, 1); /* the frame's count */
 }

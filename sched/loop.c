@@ -14,30 +14,31 @@ struct ws__for {
     size_t begin, end, grain;
 };
 
-static void ws__for_range(ws_worker *w, ws_range_fn fn, void *arg, size_t begin, size_t end,
-                          size_t grain);
+static void ws__for_range(ws_worker *w, ws_head h, ws_range_fn fn, void *arg, size_t begin,
+                          size_t end, size_t grain);
 
-static void ws__for_run(ws_worker *w, ws_task *t)
+static void ws__for_run(ws_worker *w, ws_head h, ws_task *t)
 {
     struct ws__for *f = WS_CONTAINER_OF(t, struct ws__for, task);
-    ws__for_range(w, f->fn, f->arg, f->begin, f->end, f->grain);
+    ws__for_range(w, h, f->fn, f->arg, f->begin, f->end, f->grain);
 }
 
-static void ws__for_range(ws_worker *w, ws_range_fn fn, void *arg, size_t begin, size_t end,
-                          size_t grain)
+static void ws__for_range(ws_worker *w, ws_head h, ws_range_fn fn, void *arg, size_t begin,
+                          size_t end, size_t grain)
 {
     if (end - begin <= grain) {
-        fn(w, begin, end, arg);
+        fn(w, h, begin, end, arg);
         return;
     }
     size_t mid = begin + (end - begin) / 2;
     struct ws__for upper = {.fn = fn, .arg = arg, .begin = mid, .end = end, .grain = grain};
-    ws_spawn(w, &upper.task, ws__for_run);
-    ws__for_range(w, fn, arg, begin, mid, grain);
-    ws_sync(w, &upper.task);
+    h = ws_spawn(w, h, &upper.task, ws__for_run);
+    ws__for_range(w, h, fn, arg, begin, mid, grain);
+    h = ws_sync(w, h, &upper.task);
 }
 
-int ws_parallel_for(ws_worker *w, size_t begin, size_t end, size_t grain, ws_range_fn fn, void *arg)
+int ws_parallel_for(ws_worker *w, ws_head h, size_t begin, size_t end, size_t grain, ws_range_fn fn,
+                    void *arg)
 {
     if (w == NULL || fn == NULL || begin > end)
         return -EINVAL;
@@ -51,6 +52,6 @@ int ws_parallel_for(ws_worker *w, size_t begin, size_t end, size_t grain, ws_ran
         if (grain == 0)
             grain = 1;
     }
-    ws__for_range(w, fn, arg, begin, end, grain);
+    ws__for_range(w, h, fn, arg, begin, end, grain);
     return 0;
 }

@@ -155,6 +155,25 @@ void ws__worker_enter(struct ws_worker *w);
 void ws__worker_leave(struct ws_worker *w);
 /* Finds and runs work until the pool exits (or, for a spare, it retires). */
 void ws__idle_loop(struct ws_worker *w);
+/* Runs task t on w with the head library code holds (own.head, set at the
+ * library's entry) and sets own.head back to it afterwards. Every call of
+ * a task body from library code goes through here. */
+void ws__run_task(struct ws_worker *w, ws_task *t);
+/* The public head type and the slot pointer it is. */
+static inline ws_head ws__head_of(_Atomic(ws_task *) *slot)
+{
+    return (ws_head)(void *)slot;
+}
+/* A library entry on worker w: own.head from the caller's head if it has
+ * one (ws__enter), or found (ws__enter_find: ws_run nested, ws_job_wait). */
+static inline void ws__enter(struct ws_worker *w, ws_head h)
+{
+    w->dq.own.head = WS__SLOT(h);
+}
+static inline ws_head ws__enter_find(struct ws_worker *w)
+{
+    return ws__head_of(ws__deque_find_head(&w->dq));
+}
 /* Makes every private task of w's deque public (ws_blocking). */
 void ws__publish_all(struct ws_worker *w);
 /* Runs a stolen task and signals its completion to the owner. */

@@ -21,7 +21,7 @@
  * dropped. The completed frame is then posted, as a ws_post is, to the
  * inbox of the worker that armed it: that worker takes its own inbox first
  * (locality), and any idle worker may take it. The continuation's task
- * reads the function and the result, then calls fn(w, req, result); the
+ * reads the function and the result, then calls fn(w, h, req, result); the
  * library does not touch the frame after that call.
  *
  * Who polls: there is no reactor thread. An idle worker polls without
@@ -231,12 +231,12 @@ static void ws__heap_remove(struct ws__reactor *r, size_t i)
 /* Completion                                                         */
 
 /* The continuation's task: reads what it needs, then hands the frame over. */
-static void ws__io_run(ws_worker *w, ws_task *t)
+static void ws__io_run(ws_worker *w, ws_head h, ws_task *t)
 {
     ws_io *req = WS_CONTAINER_OF(t, ws_io, ws__task);
     ws_io_fn fn = req->ws__fn;
     int result = req->ws__result;
-    fn(w, req, result); /* w is NULL when ws_pool_cancel runs it: see below */
+    fn(w, h, req, result); /* w is NULL when ws_pool_cancel runs it: see below */
 }
 
 /* Completes an armed wait (lock held): out of its slot, result set, onto

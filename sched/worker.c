@@ -122,15 +122,26 @@ static void ws__owner_slow(struct ws_worker *w, uint64_t keep)
         ws__deque_rearm_demand(d);
 }
 
-void ws__spawn_slow(ws_worker *w)
+void ws__run_task(struct ws_worker *w, ws_task *t)
+{
+    _Atomic(ws_task *) *h = w->dq.own.head;
+    t->ws__fn(w, ws__head_of(h), t);
+    w->dq.own.head = h; /* the body's own entries moved it; it is h again */
+}
+
+ws_head ws__spawn_slow(ws_worker *w, ws_head head)
 {
     struct ws__deque *d = &w->dq;
+    d->own.head = WS__SLOT(head);
     if (d->overflow) {
         /* The fast path wrote the task to the sink: keep it on the private
          * spill stack instead. */
         ws__deque_spill_sink(d);
+    } else if (ws__deque_full(d)) {
+        ws__deque_enter_overflow(d); /* this spawn filled the array's last slot */
     }
     ws__owner_slow(w, 0);
+    return ws__head_of(d->own.head);
 }
 
 static void ws__wait_stolen(struct ws_worker *w, ws_task *t);
@@ -148,10 +159,11 @@ static int ws__reclaim(struct ws_worker *w, ws_task *expect)
         ws_task *s = ws__deque_unspill(d);
         if (s != NULL) {
             assert((expect == NULL || s == expect) && "ws_sync: not the newest unsynced spawn");
-            if (d->spill == NULL)
-                ws__owner_slow(w, 0); /* leave overflow mode if there is room */
             return 1;
         }
+        /* Nothing spilled is left: this sync is for the task that filled the
+         * array, and no task holds the sink as its head once it is synced. */
+        ws__deque_leave_overflow(d);
     }
     ws__owner_slow(w, 1);
     assert((expect == NULL || ws__deque_empty_owner(d) || ws__deque_newest_owner(d) == expect) &&
@@ -175,30 +187,34 @@ static int ws__reclaim(struct ws_worker *w, ws_task *expect)
     return 0;
 }
 
-int ws__reclaim_slow(ws_worker *w)
+struct ws__reclaimed ws__reclaim_slow(ws_worker *w, ws_head head)
 {
-    return ws__reclaim(w, NULL);
+    w->dq.own.head = WS__SLOT(head);
+    int got = ws__reclaim(w, NULL);
+    return (struct ws__reclaimed){ws__head_of(w->dq.own.head), got};
 }
 
-void ws__sync_slow(ws_worker *w, ws_task *t)
+ws_head ws__sync_slow(ws_worker *w, ws_task *t, ws_head head)
 {
+    w->dq.own.head = WS__SLOT(head);
     if (ws__reclaim(w, t))
-        t->ws__fn(w, t);
+        ws__run_task(w, t);
+    return ws__head_of(w->dq.own.head);
 }
 
-void ws_spawn_noinline(ws_worker *w, ws_task *t, ws_task_fn fn)
+ws_head ws_spawn_noinline(ws_worker *w, ws_head h, ws_task *t, ws_task_fn fn)
 {
-    ws_spawn(w, t, fn);
+    return ws_spawn(w, h, t, fn);
 }
 
-void ws_sync_noinline(ws_worker *w, ws_task *t)
+ws_head ws_sync_noinline(ws_worker *w, ws_head h, ws_task *t)
 {
-    ws_sync(w, t);
+    return ws_sync(w, h, t);
 }
 
-int ws_reclaim_noinline(ws_worker *w, ws_task *t)
+ws_head ws_reclaim_noinline(ws_worker *w, ws_head h, ws_task *t, int *mine)
 {
-    return ws_reclaim(w, t);
+    return ws_reclaim(w, h, t, mine);
 }
 
 /* ------------------------------------------------------------------ */
@@ -328,7 +344,7 @@ void ws__run_stolen(struct ws_worker *w, ws_task *x)
     /* [X1] relaxed: see the header comment. */
     atomic_store_explicit(&x->ws__state, s | ((uint64_t)(w->id + 1) << WS__ST_THIEF_SHIFT),
                           memory_order_relaxed);
-    x->ws__fn(w, x);
+    ws__run_task(w, x);
     /* relaxed, then released by [X2]: the counter includes this task's
      * spawns by the time its owner can see it finished. */
     atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
@@ -352,7 +368,7 @@ void ws__run_found(struct ws_worker *w, ws_task *x, bool root)
         struct ws_pool *p = w->pool;
         ws__stat_add(&w->stats.injected, 1);
         /* A root signals its own completion; a posted task may free x. */
-        x->ws__fn(w, x);
+        ws__run_task(w, x);
         ws__gate_leave(p, 1); /* the frame's count ([G2] in job.c) */
     } else {
         ws__run_stolen(w, x);

@@ -13,9 +13,13 @@
  *  forkn(): [0, n) halved recursively; each upper half is a ws_spawn of a
  *           frame on the caller's stack, the lower half runs in place, and
  *           ws_reclaim() takes the upper half back to run it by a direct call
- *           when no thief took it. The worker comes from ws_worker_self(),
- *           since the exec.h bodies do not carry it. From a thread that is
- *           not a worker of this pool, forkn() enters the pool by ws_run().
+ *           when no thief took it. The exec.h bodies carry neither the worker
+ *           nor its head, so each body gets, as its `struct exec *`, a view
+ *           on the range's stack that holds them (the pool's fields copied):
+ *           a forkn() on a view spawns on that head directly. On the pool's
+ *           own exec (an outside thread, or a caller that kept it) forkn()
+ *           enters by ws_run(), which from a worker of this pool runs inline
+ *           on the head the library finds.
  *  map():   every piece a task: ws_parallel_for() with a grain of 1 inside
  *           one ws_run(). All pieces are submitted at once (one t_submit).
  *
@@ -43,6 +47,11 @@
 struct exec {
     ws_pool *pool;
     unsigned workers;
+    /* A body's view (see forkn() above): the pool's exec, and the worker
+     * and head the body runs on; NULL in the pool's own exec. */
+    struct exec *pool_x;
+    ws_worker *w;
+    ws_head h;
 };
 
 static int st_create_policy(struct exec **out, const struct exec_config *cfg,
@@ -67,6 +76,9 @@ static int st_create_policy(struct exec **out, const struct exec_config *cfg,
         return e;
     }
     x->workers = ws_pool_workers(x->pool);
+    x->pool_x = NULL;
+    x->w = NULL;
+    x->h = NULL;
     *out = x;
     return 0;
 }
@@ -117,38 +129,47 @@ struct st_fork_frame {
     size_t lo, hi;
 };
 
-static void st_fork_range(ws_worker *w, const struct st_fork *f, size_t lo, size_t hi);
+static void st_fork_range(ws_worker *w, ws_head h, const struct st_fork *f, size_t lo, size_t hi);
 
-static void st_fork_task(ws_worker *w, ws_task *t)
+static void st_fork_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct st_fork_frame *fr = WS_CONTAINER_OF(t, struct st_fork_frame, task);
-    st_fork_range(w, fr->f, fr->lo, fr->hi);
+    st_fork_range(w, h, fr->f, fr->lo, fr->hi);
 }
 
 /* Runs bodies [lo, hi), hi > lo, spawning upper halves: depth log2(hi - lo). */
-static void st_fork_range(ws_worker *w, const struct st_fork *f, size_t lo, size_t hi)
+static void st_fork_range(ws_worker *w, ws_head h, const struct st_fork *f, size_t lo, size_t hi)
 {
     struct st_fork_frame fr;
     size_t mid;
 
     if (hi - lo == 1) {
-        f->fn(f->x, f->arg, lo);
+        /* The view lives until the body returns, which is as long as a
+         * body may use its exec (exec.h: forkn() from inside run()). */
+        struct exec view = {.pool = f->x->pool,
+                            .workers = f->x->workers,
+                            .pool_x = f->x->pool_x != NULL ? f->x->pool_x : f->x,
+                            .w = w,
+                            .h = h};
+        f->fn(&view, f->arg, lo);
         return;
     }
     mid = lo + (hi - lo) / 2;
     fr.f = f;
     fr.lo = mid;
     fr.hi = hi;
-    ws_spawn(w, &fr.task, st_fork_task);
-    st_fork_range(w, f, lo, mid);
-    if (ws_reclaim(w, &fr.task))
-        st_fork_range(w, f, mid, hi);
+    h = ws_spawn(w, h, &fr.task, st_fork_task);
+    st_fork_range(w, h, f, lo, mid);
+    int mine;
+    h = ws_reclaim(w, h, &fr.task, &mine);
+    if (mine)
+        st_fork_range(w, h, f, mid, hi);
 }
 
-static void st_fork_root(ws_worker *w, void *arg)
+static void st_fork_root(ws_worker *w, ws_head h, void *arg)
 {
     const struct st_fork *f = arg;
-    st_fork_range(w, f, 0, f->n);
+    st_fork_range(w, h, f, 0, f->n);
 }
 
 static int st_run(struct exec *x, exec_fork_fn root, void *arg)
@@ -163,15 +184,19 @@ static int st_run(struct exec *x, exec_fork_fn root, void *arg)
 static void st_forkn(struct exec *x, size_t n, exec_fork_fn fn, void *arg)
 {
     struct st_fork f = {.x = x, .fn = fn, .arg = arg, .n = n};
-    ws_worker *w;
 
     if (x == NULL || fn == NULL || n == 0)
         return;
-    w = ws_worker_self();
-    if (w != NULL && ws_worker_pool(w) == x->pool)
-        st_fork_range(w, &f, 0, n);
-    else
-        (void)ws_run(x->pool, st_fork_root, &f); /* only -ESHUTDOWN: destroy() racing a caller */
+    /* A body's view: its head is exact, since a body spawns only through
+     * forkn(), whose spawns are all synced when it returns. */
+    if (x->w != NULL) {
+        st_fork_range(x->w, x->h, &f, 0, n);
+        return;
+    }
+    /* Nested on one of the pool's workers, ws_run runs the root inline on
+     * the head the library finds; it fails only with -ESHUTDOWN: destroy()
+     * racing an outside caller. */
+    (void)ws_run(x->pool, st_fork_root, &f);
 }
 
 /* ---- map ---------------------------------------------------------------- */
@@ -183,18 +208,19 @@ struct st_map {
     int err; /* of ws_parallel_for */
 };
 
-static void st_map_range(ws_worker *w, size_t begin, size_t end, void *arg)
+static void st_map_range(ws_worker *w, ws_head h, size_t begin, size_t end, void *arg)
 {
     const struct st_map *m = arg;
     (void)w;
+    (void)h;
     for (size_t i = begin; i < end; i++)
         exec_fj_piece(m->fn, &m->pieces[i]);
 }
 
-static void st_map_root(ws_worker *w, void *arg)
+static void st_map_root(ws_worker *w, ws_head h, void *arg)
 {
     struct st_map *m = arg;
-    m->err = ws_parallel_for(w, 0, m->n, 1, st_map_range, m);
+    m->err = ws_parallel_for(w, h, 0, m->n, 1, st_map_range, m);
 }
 
 static int st_map(struct exec *x, exec_piece_fn fn, struct exec_piece *pieces, size_t n)
@@ -260,10 +286,11 @@ static struct ev_req *st_ev_req(struct st_req *q)
     return (struct ev_req *)(void *)q;
 }
 
-static void st_ev_root(ws_worker *w, void *arg)
+static void st_ev_root(ws_worker *w, ws_head h, void *arg)
 {
     struct ev_ctx *c = arg;
     (void)w;
+    (void)h;
     for (size_t i = 0; i < c->n; i++)
         c->start(c, c->arg, i);
 }
@@ -296,10 +323,11 @@ static void st_ev_done(struct ev_ctx *c)
         sem_post(&c->all_done);
 }
 
-static void st_ev_fired(ws_worker *w, ws_io *io, int revents)
+static void st_ev_fired(ws_worker *w, ws_head h, ws_io *io, int revents)
 {
     struct st_req *q = WS_CONTAINER_OF(io, struct st_req, io);
     (void)w;
+    (void)h;
     q->fn(q->c, st_ev_req(q), revents);
 }
 
@@ -331,20 +359,21 @@ static int st_ev_cancel(struct ev_ctx *c, struct ev_req *r)
     return e == -EALREADY ? 0 : e; /* fired first: its callback runs, as promised */
 }
 
-static void st_ev_blocking(ws_worker *w, void *arg)
+static void st_ev_blocking(ws_worker *w, ws_head h, void *arg)
 {
     struct st_req *q = arg;
     (void)w;
+    (void)h;
     q->status = q->work(q->warg);
 }
 
-static void st_ev_offloaded(ws_worker *w, ws_task *t)
+static void st_ev_offloaded(ws_worker *w, ws_head h, ws_task *t)
 {
     struct st_req *q = WS_CONTAINER_OF(t, struct st_req, t);
     if (w == NULL) /* cancelled by ws_pool_cancel: the executor never does that */
         q->status = -ECANCELED;
     else
-        ws_blocking(w, st_ev_blocking, q);
+        ws_blocking(w, h, st_ev_blocking, q);
     q->fn(q->c, st_ev_req(q), q->status);
 }
 

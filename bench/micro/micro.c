@@ -81,9 +81,10 @@ struct probe {
     _Atomic int on_worker;    /* the id of that worker */
 };
 
-static void probe_run(ws_worker *w, ws_task *t)
+static void probe_run(ws_worker *w, ws_head h, ws_task *t)
 {
     struct probe *p = WS_CONTAINER_OF(t, struct probe, task);
+    (void)h;
     /* relaxed: released by the store of t_start below. */
     atomic_store_explicit(&p->on_worker, (int)ws_worker_id(w), memory_order_relaxed);
     /* release: publishes on_worker; pairs with the acquire loads of t_start
@@ -104,7 +105,7 @@ struct probe_root {
 
 /* Spawns a probe, waits (without syncing) until someone starts it, syncs.
  * True if a thief ran it, with the time from the spawn to its start. */
-static bool probe_once(ws_worker *w, int sleep_first, uint64_t *latency_ns)
+static bool probe_once(ws_worker *w, ws_head h, int sleep_first, uint64_t *latency_ns)
 {
     struct probe p;
     if (sleep_first)
@@ -112,13 +113,14 @@ static bool probe_once(ws_worker *w, int sleep_first, uint64_t *latency_ns)
     atomic_init(&p.t_start, 0);
     atomic_init(&p.on_worker, -1);
     p.t_spawn = now_ns();
-    ws_spawn(w, &p.task, probe_run);
+    h = ws_spawn(w, h, &p.task, probe_run);
     uint64_t start;
     /* acquire: pairs with the release in probe_run(). */
     while ((start = atomic_load_explicit(&p.t_start, memory_order_acquire)) == 0 &&
            now_ns() - p.t_spawn < (sleep_first ? MICRO_SPIN_ASLEEP_NS : MICRO_SPIN_AWAKE_NS))
         ;
-    ws_sync(w, &p.task);
+    h = ws_sync(w, h, &p.task);
+    (void)h; /* spawn-sync balanced: the caller's head is its own again */
     /* acquire: pairs with the release in probe_run() (ws_sync orders it too). */
     start = atomic_load_explicit(&p.t_start, memory_order_acquire);
     *latency_ns = start - p.t_spawn;
@@ -128,12 +130,12 @@ static bool probe_once(ws_worker *w, int sleep_first, uint64_t *latency_ns)
 
 /* A root task: r->count probes, each retried (MICRO_RETRIES times at most)
  * until a thief runs it. */
-static void probe_root(ws_worker *w, void *arg)
+static void probe_root(ws_worker *w, ws_head h, void *arg)
 {
     struct probe_root *r = arg;
     for (unsigned i = 0; i < r->count; i++) {
         int tries = 0;
-        while (!probe_once(w, r->sleep_first, &r->lat[r->got])) {
+        while (!probe_once(w, h, r->sleep_first, &r->lat[r->got])) {
             r->not_stolen++;
             if (++tries == MICRO_RETRIES)
                 return;
@@ -251,9 +253,10 @@ struct job_probe {
     _Atomic uint64_t t_start;
 };
 
-static void job_probe_run(ws_worker *w, void *arg)
+static void job_probe_run(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     /* release: pairs with the acquire in bm_wake_submit() (ws_job_wait's own
      * acquire of the job's completion already orders it). */
     atomic_store_explicit(&((struct job_probe *)arg)->t_start, now_ns(), memory_order_release);
@@ -290,9 +293,10 @@ static void bm_wake_submit(bench_state *s, void *user)
 
 /* ---- ws_blocking that does not block ---------------------------------- */
 
-static void nop_fn(ws_worker *w, void *arg)
+static void nop_fn(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     /* relaxed: a tally that keeps the calls from being optimized away. */
     atomic_fetch_add_explicit((_Atomic uint64_t *)arg, 1, memory_order_relaxed);
 }
@@ -304,15 +308,15 @@ struct blocking_loop {
     _Atomic uint64_t count;
 };
 
-static void blocking_loop_root(ws_worker *w, void *arg)
+static void blocking_loop_root(ws_worker *w, ws_head h, void *arg)
 {
     struct blocking_loop *b = arg;
     uint64_t t0 = now_ns();
     for (uint64_t i = 0; i < b->calls; i++) {
         if (b->through_blocking)
-            ws_blocking(w, nop_fn, &b->count);
+            ws_blocking(w, h, nop_fn, &b->count);
         else
-            nop_fn(w, &b->count);
+            nop_fn(w, h, &b->count);
     }
     b->ns = now_ns() - t0;
 }
@@ -352,11 +356,12 @@ struct io_probe {
     _Atomic uint64_t t_start;
 };
 
-static void io_probe_run(ws_worker *w, ws_io *req, int revents)
+static void io_probe_run(ws_worker *w, ws_head h, ws_io *req, int revents)
 {
     struct io_probe *p = WS_CONTAINER_OF(req, struct io_probe, io);
     char c;
     (void)w;
+    (void)h;
     uint64_t t = now_ns();
     if (revents > 0 && read(p->fd, &c, 1) != 1)
         t = 1; /* an impossible time: the iteration fails below */

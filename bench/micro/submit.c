@@ -87,17 +87,19 @@ static void count_one(void)
         atomic_store_explicit(&g_last_ns, now_ns(), memory_order_release);
 }
 
-static void job_fn(ws_worker *w, void *arg)
+static void job_fn(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     (void)arg;
     count_one();
 }
 
 #if HAVE_POST
-static void post_fn(ws_worker *w, ws_task *t)
+static void post_fn(ws_worker *w, ws_head h, ws_task *t)
 {
     (void)w;
+    (void)h;
     (void)t;
     count_one();
 }

@@ -58,7 +58,7 @@ struct nq_task {
     uint64_t count;
 };
 
-static void nq_task_run(ws_worker *w, ws_task *t)
+static void nq_task_run(ws_worker *w, ws_head h, ws_task *t)
 {
     struct nq_task *me = WS_CONTAINER_OF(t, struct nq_task, task);
     unsigned n = me->b.n, row = me->b.row;
@@ -77,16 +77,17 @@ static void nq_task_run(ws_worker *w, ws_task *t)
             k->b.q[row] = (char)col;
             k->b.row = (uint8_t)(row + 1);
             k->fork = me->fork - 1;
-            ws_spawn(w, &k->task, nq_task_run);
+            h = ws_spawn(w, h, &k->task, nq_task_run);
         }
     while (nk > 0) {
         struct nq_task *k = &kids[--nk];
-        ws_sync(w, &k->task);
+        h = ws_sync(w, h, &k->task);
         me->count += k->count;
     }
 }
 
-static int nq_mpi_process(ws_mpi_ctx *ctx, void *item, void *result, void *user)
+static int nq_mpi_process(ws_mpi_ctx *ctx, ws_worker *w, ws_head h, void *item, void *result,
+                          void *user)
 {
     struct nq_item b;
     uint64_t *count = result;
@@ -104,10 +105,9 @@ static int nq_mpi_process(ws_mpi_ctx *ctx, void *item, void *result, void *user)
             }
         return 0;
     }
-    ws_worker *w = ws_mpi_worker(ctx);
     if (w != NULL) {
         struct nq_task root = {.b = b, .fork = NQ_MPI_FJ_ROWS};
-        nq_task_run(w, &root.task);
+        nq_task_run(w, h, &root.task);
         *count += root.count;
     } else {
         *count += nq_count(b.n, b.row, &b);

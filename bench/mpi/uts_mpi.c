@@ -31,12 +31,15 @@ struct uts_mpi {
     struct uts_count top; /* the nodes above it */
 };
 
-static int uts_mpi_process(ws_mpi_ctx *ctx, void *item, void *result, void *user)
+static int uts_mpi_process(ws_mpi_ctx *ctx, ws_worker *w, ws_head h, void *item, void *result,
+                           void *user)
 {
     const struct uts_mpi *s = user;
     const struct uts_node *n = item;
     struct uts_count *c = result;
     int k = uts_num_children(&s->tree, n);
+    (void)w; /* one node per item: no fork-join inside it */
+    (void)h;
 
     c->nodes++;
     c->leaves += k == 0;

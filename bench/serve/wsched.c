@@ -63,8 +63,8 @@ struct wconn {
     struct http_conn h;
 };
 
-static void wc_on_read(ws_worker *w, ws_io *io, int rev);
-static void wc_on_write(ws_worker *w, ws_io *io, int rev);
+static void wc_on_read(ws_worker *w, ws_head h, ws_io *io, int rev);
+static void wc_on_write(ws_worker *w, ws_head h, ws_io *io, int rev);
 
 /* Hands fd to main()'s lingering close after the pool is gone. */
 static void wsv_defer_linger(struct wsv *m, int fd)
@@ -141,8 +141,9 @@ static void wc_linger_end(struct wconn *c)
     }
 }
 
-static void wc_on_drain(ws_worker *w, ws_io *io, int rev)
+static void wc_on_drain(ws_worker *w, ws_head h, ws_io *io, int rev)
 {
+    (void)h;
     struct wconn *c = WS_CONTAINER_OF(io, struct wconn, io);
     char sink[4096];
     if (rev > 0) {
@@ -161,10 +162,11 @@ static void wc_on_drain(ws_worker *w, ws_io *io, int rev)
     wc_linger_end(c);
 }
 
-static void wc_on_linger_timer(ws_worker *w, ws_io *io, int rev)
+static void wc_on_linger_timer(ws_worker *w, ws_head h, ws_io *io, int rev)
 {
     struct wconn *c = WS_CONTAINER_OF(io, struct wconn, tio);
     (void)w;
+    (void)h;
     if (rev == (int)WS_IO_TIMER) {
         /* seq_cst: pairs with wc_on_drain's re-check after re-arming. */
         atomic_store_explicit(&c->expired, 1, memory_order_seq_cst);
@@ -193,24 +195,33 @@ static void wc_linger(ws_worker *w, struct wconn *c)
 
 /* ---- requests ------------------------------------------------------------------------------ */
 
-struct wfork {
+/* The continuation that runs a request's fanout: on its stack while the
+ * request is answered, never kept past it. ws_parallel_for syncs all it
+ * spawns, so h stays the head for every fanout of the request. */
+struct wtask {
     ws_worker *w;
+    ws_head h;
+};
+
+struct wfork {
     void (*part)(void *arg, size_t i);
     void *arg;
 };
 
-static void wf_range(ws_worker *w, size_t b, size_t e, void *arg)
+static void wf_range(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
     const struct wfork *f = arg;
     (void)w;
+    (void)h;
     for (size_t i = b; i < e; i++)
         f->part(f->arg, i);
 }
 
 static void wf_run(void *ctx, size_t n, void (*part)(void *arg, size_t i), void *arg)
 {
-    struct wfork f = {ctx, part, arg};
-    (void)ws_parallel_for(f.w, 0, n, 1, wf_range, &f); /* only -EINVAL, not with these */
+    const struct wtask *t = ctx;
+    struct wfork f = {part, arg};
+    (void)ws_parallel_for(t->w, t->h, 0, n, 1, wf_range, &f); /* only -EINVAL, not with these */
 }
 
 /* Arms the read wait again: false if the pool is stopping (c handed on). */
@@ -230,10 +241,11 @@ enum feed { FEED_MORE, FEED_WAITING, FEED_ENDED };
  * on; FEED_WAITING: a reply waits for room (the rest of buf saved, the
  * write wait armed); FEED_ENDED: c is closed or handed on.
  */
-static enum feed wc_feed(ws_worker *w, struct wconn *c, const char *buf, size_t len)
+static enum feed wc_feed(ws_worker *w, ws_head h, struct wconn *c, const char *buf, size_t len)
 {
     struct serve *s = c->m->s;
-    struct work_fork f = {wf_run, w};
+    struct wtask t = {w, h};
+    struct work_fork f = {wf_run, &t};
     for (size_t off = 0; off < len;) {
         size_t used = http_conn_parse(&c->h, buf + off, len - off);
         off += used;
@@ -282,7 +294,7 @@ static enum feed wc_feed(ws_worker *w, struct wconn *c, const char *buf, size_t 
     return FEED_MORE;
 }
 
-static void wc_on_write(ws_worker *w, ws_io *io, int rev)
+static void wc_on_write(ws_worker *w, ws_head h, ws_io *io, int rev)
 {
     struct wconn *c = WS_CONTAINER_OF(io, struct wconn, io);
     if (rev < 0) {
@@ -316,13 +328,13 @@ static void wc_on_write(ws_worker *w, ws_io *io, int rev)
     size_t rest_len = c->rest_len;
     c->rest = NULL;
     c->rest_len = 0;
-    enum feed r = rest != NULL ? wc_feed(w, c, rest, rest_len) : FEED_MORE;
+    enum feed r = rest != NULL ? wc_feed(w, h, c, rest, rest_len) : FEED_MORE;
     free(rest);
     if (r == FEED_MORE)
         wc_rearm_read(w, c);
 }
 
-static void wc_on_read(ws_worker *w, ws_io *io, int rev)
+static void wc_on_read(ws_worker *w, ws_head h, ws_io *io, int rev)
 {
     struct wconn *c = WS_CONTAINER_OF(io, struct wconn, io);
     char in[WS_READ_BUF];
@@ -340,7 +352,7 @@ static void wc_on_read(ws_worker *w, ws_io *io, int rev)
             wc_close(c); /* EOF (a request begun is dropped) or an error */
             return;
         }
-        enum feed r = wc_feed(w, c, in, (size_t)n);
+        enum feed r = wc_feed(w, h, c, in, (size_t)n);
         if (r != FEED_MORE)
             return;
         if ((size_t)n < sizeof(in))
@@ -351,8 +363,9 @@ static void wc_on_read(ws_worker *w, ws_io *io, int rev)
 
 /* ---- accepting ----------------------------------------------------------------------------- */
 
-static void wsv_on_accept(ws_worker *w, ws_io *io, int rev)
+static void wsv_on_accept(ws_worker *w, ws_head h, ws_io *io, int rev)
 {
+    (void)h;
     struct wsv *m = WS_CONTAINER_OF(io, struct wsv, lio);
     struct serve *s = m->s;
     bool backoff = false;

@@ -11,8 +11,12 @@
  *  - Functions that can fail return 0 or a negative errno value; ws_strerror()
  *    names it. Invalid arguments give -EINVAL, never undefined behaviour.
  *  - "any thread" means any thread of the process, including a worker of
- *    another pool. "worker" means a worker thread of the pool, inside a task;
- *    such functions take the ws_worker * the task received.
+ *    another pool. "worker" means a worker thread of the pool, inside a task.
+ *  - A task runs on a worker w with a head h, the position of w's deque,
+ *    both passed by value: ws_spawn and ws_sync return the new head, which
+ *    the task passes on to what it calls. Functions that may spawn or run
+ *    tasks on the caller's worker take both (a pointer to the head if they
+ *    change it); functions that only ask about the worker take w.
  *  - The library never prints, never reads the environment and never calls
  *    exit() or abort() on bad input.
  *
@@ -43,7 +47,7 @@ extern "C" {
 #endif
 
 #define WS_VERSION_MAJOR 0
-#define WS_VERSION_MINOR 2
+#define WS_VERSION_MINOR 3
 #define WS_VERSION_PATCH 0
 
 typedef struct ws_pool ws_pool;     /* a set of workers; owns everything below */
@@ -51,12 +55,22 @@ typedef struct ws_worker ws_worker; /* one worker thread; valid inside its tasks
 typedef struct ws_task ws_task;     /* a spawned task's frame, owned by the spawner */
 typedef struct ws_job ws_job;       /* a submitted root task, for wait or poll */
 
-/* A task body. Runs on a worker; w is that worker, t the frame passed to ws_spawn. */
-typedef void (*ws_task_fn)(ws_worker *w, ws_task *t);
+/*
+ * A task's head: where its worker's deque is now (its next free slot).
+ * Tasks receive it by value and pass it on by value; ws_spawn and ws_sync
+ * return the new one, so that the deque's position lives in registers,
+ * never in memory (see sched/README.md, "Where the time goes"). Rules:
+ * pass on the head that the last ws_spawn or ws_sync returned, and do not
+ * keep one past the task it was given to, or use it on another thread.
+ */
+typedef struct ws__head *ws_head;
+
+/* A task body. Runs on worker w with head h; t is the frame passed to ws_spawn. */
+typedef void (*ws_task_fn)(ws_worker *w, ws_head h, ws_task *t);
 /* A body with a plain argument, for roots, jobs and task-group children. */
-typedef void (*ws_fn)(ws_worker *w, void *arg);
+typedef void (*ws_fn)(ws_worker *w, ws_head h, void *arg);
 /* A parallel_for body over the half-open index range [begin, end). */
-typedef void (*ws_range_fn)(ws_worker *w, size_t begin, size_t end, void *arg);
+typedef void (*ws_range_fn)(ws_worker *w, ws_head h, size_t begin, size_t end, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Errors                                                             */
@@ -218,8 +232,9 @@ WS_API unsigned ws_pool_workers(const ws_pool *pool);
 /* Entry from any thread                                              */
 
 /*
- * Runs fn(w, arg) on a worker of the pool and blocks until it and all it
- * spawned have finished. From a worker of this pool, fn runs inline at once.
+ * Runs fn(w, h, arg) on a worker of the pool and blocks until it and all it
+ * spawned have finished. From a worker of this pool, fn runs inline at once
+ * (nested in the calling task, on that worker).
  * No allocation. Returns 0, or -EINVAL (NULL pool or fn), -ESHUTDOWN (see
  * ws_pool_destroy), -EAGAIN (as ws_submit), -ECANCELED (ws_pool_cancel
  * took it before it ran).
@@ -227,7 +242,7 @@ WS_API unsigned ws_pool_workers(const ws_pool *pool);
 WS_API int ws_run(ws_pool *pool, ws_fn fn, void *arg);
 
 /*
- * Queues fn(w, arg) to run on the pool and returns at once; it never waits
+ * Queues fn(w, h, arg) to run on the pool and returns at once; it never waits
  * for another thread (submission is lock-free, see sched/README.md). If job
  * is not NULL, *job receives a handle to wait on or poll, to be released
  * with ws_job_release(); if NULL, the job is detached. The job's record is
@@ -258,11 +273,11 @@ WS_API int ws_job_poll(const ws_job *job);
 WS_API void ws_job_release(ws_job *job);
 
 /*
- * Queues fn(w, t) to run on the pool, with no allocation: t is a frame the
+ * Queues fn(w, h, t) to run on the pool, with no allocation: t is a frame the
  * caller owns, as for ws_spawn (embed it in a struct of your own). Returns
  * at once and never waits for another thread. The pool calls fn exactly once
  * (ws_pool_destroy runs every posted task first; if ws_pool_cancel cancels
- * it, fn(NULL, t) is called instead) and never touches t after calling it,
+ * it, fn(NULL, NULL, t) is called instead) and never touches t after calling it,
  * so fn may free or reuse t; until then t must stay valid and untouched.
  * Nothing waits for a posted task: fn signals whatever it needs.
  * Any thread. Returns 0, -EINVAL (NULL pool, t or fn), -ESHUTDOWN, -EAGAIN
@@ -274,7 +289,7 @@ WS_API int ws_post(ws_pool *pool, ws_task *t, ws_task_fn fn);
 /* Blocking inside a task                                             */
 
 /*
- * Runs fn(w, arg), which may block (read, sleep, lock, a database call), on
+ * Runs fn(w, h, arg), which may block (read, sleep, lock, a database call), on
  * the calling worker, while the pool keeps its configured number of threads
  * running tasks: the caller's private tasks are made stealable first, and
  * a spare thread stands in for the caller until fn returns (a retired
@@ -283,11 +298,12 @@ WS_API int ws_post(ws_pool *pool, ws_task *t, ws_task_fn fn);
  * ws_blocking again (the inner call needs no second spare). If no spare can
  * stand in (all in use, or a thread cannot be started), fn runs anyway and
  * the worker's `uncompensated` counter says so. From outside any pool (w
- * NULL) fn just runs. While calls are in flight, ws_pool_destroy waits for
- * them like for any running task. Worker (w must be the calling worker) or
- * w NULL. Returns 0, or -EINVAL (NULL fn; w not the calling worker).
+ * NULL; h is then ignored) fn just runs. While calls are in flight,
+ * ws_pool_destroy waits for them like for any running task. Worker (w and
+ * h the calling task's) or w NULL. Returns 0, or -EINVAL (NULL fn; w not
+ * the calling worker).
  */
-WS_API int ws_blocking(ws_worker *w, ws_fn fn, void *arg);
+WS_API int ws_blocking(ws_worker *w, ws_head h, ws_fn fn, void *arg);
 
 /* ------------------------------------------------------------------ */
 /* Workers                                                            */
@@ -319,53 +335,75 @@ WS_API ws_pool *ws_worker_pool(const ws_worker *w);
 struct ws_task {
     ws_task_fn ws__fn;
     WS__ATOMIC(uint64_t) ws__state;
-    void *ws__slot;    /* the deque slot it was pushed to (owner only; sched/deque.c) */
     ws_task *ws__link; /* the owner's list of stolen tasks (sched/deque.c) */
 };
 
 #define WS_CONTAINER_OF(ptr, type, member) ((type *)(void *)((char *)(ptr)-offsetof(type, member)))
 
-/*
- * ws_spawn(w, t, fn): makes fn(w', t) available to run in parallel with the
- * caller, on this or another worker. Never blocks, never allocates on its
- * fast path, cannot fail (past the deque's end, 2^deque_max_log2
- * outstanding spawns, the task stays private until its sync runs it).
- *
- * ws_sync(w, t): returns once fn(w', t) has finished; t must be the caller's
- * most recent spawn not yet synced. If no thief took t, runs it here; if one
- * did, runs other work (the thief's first) until it completes. The frame's
- * contents written by fn are visible after ws_sync returns.
- */
-static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn);
-static inline void ws_sync(ws_worker *w, ws_task *t);
+#if defined(__GNUC__)
+#define WS__WUR __attribute__((warn_unused_result))
+#else
+#define WS__WUR
+#endif
 
 /*
- * ws_reclaim(w, t): a sync that lets the caller run the child itself. If no
- * thief took t (the common case), takes it back unrun and returns 1: the
- * caller then runs the child's work with a direct call, which the compiler
- * can see and inline, instead of the indirect call of ws_sync. Otherwise
- * returns 0 once the thief has finished it. Either way t counts as synced:
+ * h = ws_spawn(w, h, t, fn): makes fn(w', h', t) available to run in
+ * parallel with the caller, on this or another worker, and returns the
+ * caller's new head. Never blocks, never allocates on its fast path, cannot
+ * fail (past the deque's end, 2^deque_max_log2 outstanding spawns, the task
+ * stays private until its sync runs it).
  *
- *     ws_spawn(w, &a.task, fib_task);
- *     long y = fib(w, n - 2);
- *     if (ws_reclaim(w, &a.task))
- *         a.result = fib(w, n - 1);
+ * h = ws_sync(w, h, t): returns once fn(w', h', t) has finished, with the
+ * caller's new head; t must be the caller's most recent spawn not yet
+ * synced. If no thief took t, runs it here; if one did, runs other work
+ * (the thief's first) until it completes. The frame's contents written by
+ * fn are visible after ws_sync returns.
+ *
+ * Between the two, the caller passes the head ws_spawn returned to what it
+ * calls:
+ *
+ *     h = ws_spawn(w, h, &a.task, fib_task);
+ *     long y = fib(w, h, n - 2);
+ *     h = ws_sync(w, h, &a.task);
  */
-static inline int ws_reclaim(ws_worker *w, ws_task *t);
+static inline ws_head ws_spawn(ws_worker *w, ws_head h, ws_task *t, ws_task_fn fn) WS__WUR;
+static inline ws_head ws_sync(ws_worker *w, ws_head h, ws_task *t) WS__WUR;
+
+/*
+ * h = ws_reclaim(w, h, t, &mine): a sync that lets the caller run the child
+ * itself. If no thief took t (the common case), takes it back unrun and
+ * sets mine to 1: the caller then runs the child's work with a direct call,
+ * which the compiler can see and inline, instead of the indirect call of
+ * ws_sync. Otherwise sets mine to 0 once the thief has finished it. Either
+ * way t counts as synced, and the caller's new head is returned:
+ *
+ *     h = ws_spawn(w, h, &a.task, fib_task);
+ *     long y = fib(w, h, n - 2);
+ *     int mine;
+ *     h = ws_reclaim(w, h, &a.task, &mine);
+ *     if (mine)
+ *         a.result = fib(w, h, n - 1);
+ *
+ * (The head is returned, not updated through a pointer: a parameter whose
+ * address is taken keeps GCC from inlining the caller's base case into its
+ * call sites, measured in sched/README.md.)
+ */
+static inline ws_head ws_reclaim(ws_worker *w, ws_head h, ws_task *t, int *mine) WS__WUR;
 
 /* Out-of-line versions of the three above, for C++ and for foreign-function use. */
-WS_API void ws_spawn_noinline(ws_worker *w, ws_task *t, ws_task_fn fn);
-WS_API void ws_sync_noinline(ws_worker *w, ws_task *t);
-WS_API int ws_reclaim_noinline(ws_worker *w, ws_task *t);
+WS_API ws_head ws_spawn_noinline(ws_worker *w, ws_head h, ws_task *t, ws_task_fn fn);
+WS_API ws_head ws_sync_noinline(ws_worker *w, ws_head h, ws_task *t);
+WS_API ws_head ws_reclaim_noinline(ws_worker *w, ws_head h, ws_task *t, int *mine);
 
 /*
- * Runs fn(w, b, e, arg) over subranges [b, e) covering [begin, end), in
- * parallel, by recursive halving down to at most `grain` indices (0: choose
- * from the range and the worker count). Returns when all have finished:
- * 0, or -EINVAL (NULL w or fn, begin > end). Worker only.
+ * Runs fn(w', h', b, e, arg) over subranges [b, e) covering [begin, end),
+ * in parallel, by recursive halving down to at most `grain` indices (0:
+ * choose from the range and the worker count). Returns when all have
+ * finished: 0, or -EINVAL (NULL w or fn, begin > end). Worker only (w and
+ * h the calling task's).
  */
-WS_API int ws_parallel_for(ws_worker *w, size_t begin, size_t end, size_t grain, ws_range_fn fn,
-                           void *arg);
+WS_API int ws_parallel_for(ws_worker *w, ws_head h, size_t begin, size_t end, size_t grain,
+                           ws_range_fn fn, void *arg);
 
 /*
  * A task group: spawn any number of children, then wait for all. The group
@@ -379,10 +417,12 @@ typedef struct ws_group {
 } ws_group;
 
 WS_API void ws_group_init(ws_group *g);
-/* 0, or -EINVAL (NULL w, g or fn). Under memory exhaustion the child runs at once. */
-WS_API int ws_group_spawn(ws_worker *w, ws_group *g, ws_fn fn, void *arg);
-/* Waits for every child spawned into g; returns how many there were, or -EINVAL. */
-WS_API long ws_group_wait(ws_worker *w, ws_group *g);
+/* Spawns fn(w', h', arg) into g, and updates *h as ws_spawn does. 0, or
+ * -EINVAL (NULL w, h, g or fn). Under memory exhaustion the child runs at once. */
+WS_API int ws_group_spawn(ws_worker *w, ws_head *h, ws_group *g, ws_fn fn, void *arg);
+/* Waits for every child spawned into g, and updates *h as ws_sync does;
+ * returns how many there were, or -EINVAL. */
+WS_API long ws_group_wait(ws_worker *w, ws_head *h, ws_group *g);
 
 /* ------------------------------------------------------------------ */
 /* Waiting for descriptors and time: continuations that run as tasks  */
@@ -398,14 +438,14 @@ WS_API long ws_group_wait(ws_worker *w, ws_group *g);
 typedef struct ws_io ws_io;
 
 /*
- * A continuation: runs as a task (it may spawn and sync) once its wait
- * completes. revents is > 0, the events that happened (WS_IO_*), or a
+ * A continuation: runs as a task on worker w with head h (it may spawn
+ * and sync) once its wait completes. revents is > 0, the events that happened (WS_IO_*), or a
  * negative errno: -ECANCELED (ws_io_cancel, ws_pool_cancel, or
  * ws_pool_destroy), -EBADF (a bad descriptor, or one closed while armed),
- * -EPERM (a descriptor epoll cannot watch, such as a regular file). w is
- * NULL only when ws_pool_cancel runs it on its own thread.
+ * -EPERM (a descriptor epoll cannot watch, such as a regular file).
+ * w (and h) are NULL only when ws_pool_cancel runs it on its own thread.
  */
-typedef void (*ws_io_fn)(ws_worker *w, ws_io *req, int revents);
+typedef void (*ws_io_fn)(ws_worker *w, ws_head h, ws_io *req, int revents);
 
 /*
  * A wait's frame: the caller owns it (no allocation per wait), keeps it
@@ -428,7 +468,7 @@ struct ws_io {
 
 /*
  * Arms a one-shot wait for events (WS_IO_READ and/or WS_IO_WRITE, and
- * WS_IO_RDHUP) on fd: fn(w, req, revents) runs as a task when fd is ready,
+ * WS_IO_RDHUP) on fd: fn(w', h', req, revents) runs as a task when fd is ready,
  * preferably on the worker that armed it, else on any. One wait per
  * descriptor at a time. A bad descriptor is reported to fn (see ws_io_fn),
  * not here; close a descriptor only after its wait completed or was
@@ -442,7 +482,7 @@ WS_API int ws_io_wait(ws_worker *w, ws_io *req, int fd, unsigned events, ws_io_f
 WS_API int ws_io_wait_on(ws_pool *pool, ws_io *req, int fd, unsigned events, ws_io_fn fn);
 
 /*
- * Arms a one-shot timer: fn(w, req, WS_IO_TIMER) runs as a task ns
+ * Arms a one-shot timer: fn(w', h', req, WS_IO_TIMER) runs as a task ns
  * nanoseconds from now (CLOCK_MONOTONIC), or later. Returns as ws_io_wait.
  */
 WS_API int ws_timer_after(ws_worker *w, ws_io *req, uint64_t ns, ws_io_fn fn);
@@ -461,7 +501,8 @@ WS_API int ws_io_cancel(ws_io *req);
 
 /* The worker's owner-only fields, first in struct ws_worker (see sched/deque.h). */
 struct ws__own {
-    WS__ATOMIC(ws_task *) * head; /* next free slot of the deque's array; owner only */
+    WS__ATOMIC(ws_task *) * head; /* the head while library code runs (tasks carry theirs
+                                   * in their ws_head); owner only */
     WS__ATOMIC(uintptr_t) split;  /* slots at or above it are private; thieves poison it */
     WS__ATOMIC(uintptr_t)
     limit;           /* a spawn filling the slot at limit or past it takes the
@@ -469,9 +510,15 @@ struct ws__own {
     uint64_t nspawn; /* spawn counter, published on slow paths */
 };
 
-WS_API void ws__spawn_slow(ws_worker *w);
-WS_API void ws__sync_slow(ws_worker *w, ws_task *t);
-WS_API int ws__reclaim_slow(ws_worker *w);
+/* The slow paths: each takes the caller's head (after a spawn's push; with
+ * the synced task still pushed) and returns the head after it. */
+struct ws__reclaimed {
+    ws_head head;
+    int got;
+};
+WS_API ws_head ws__spawn_slow(ws_worker *w, ws_head head);
+WS_API ws_head ws__sync_slow(ws_worker *w, ws_task *t, ws_head head);
+WS_API struct ws__reclaimed ws__reclaim_slow(ws_worker *w, ws_head head);
 
 #ifndef __cplusplus
 
@@ -489,7 +536,7 @@ static inline struct ws__own *ws__own_of(ws_worker *w)
 }
 
 /*
- * x >= *m, where *m is split or limit: a relaxed atomic load and a compare.
+ * x > *m, where *m is split or limit: a relaxed atomic load and a compare.
  * GCC and Clang do not fold an atomic load into the compare's memory
  * operand (a load into a register, then the compare: two instructions where
  * one does), so on x86-64 the compare reads the word itself, in asm. An
@@ -506,82 +553,105 @@ static inline struct ws__own *ws__own_of(ws_worker *w)
 #define WS__TSAN 1
 #endif
 #endif
-static inline int ws__at_or_above(uintptr_t x, WS__ATOMIC(uintptr_t) * m)
+static inline int ws__above(uintptr_t x, WS__ATOMIC(uintptr_t) * m)
 {
 #if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__) && !defined(WS__TSAN)
-    int ae;
-    __asm__ volatile("cmpq %2, %1" : "=@ccae"(ae) : "r"(x), "m"(*(uintptr_t *)(void *)m));
-    return ae;
+    int a;
+    __asm__ volatile("cmpq %2, %1" : "=@cca"(a) : "r"(x), "m"(*(uintptr_t *)(void *)m));
+    return a;
 #else
-    return x >= atomic_load_explicit(m, memory_order_relaxed);
+    return x > atomic_load_explicit(m, memory_order_relaxed);
 #endif
 }
 
+/* A head is a pointer to a deque slot. */
+#define WS__SLOT(h) ((WS__ATOMIC(ws_task *) *)(void *)(h))
+
 /*
- * The fast path. A spawn remembers in the frame the slot it used, and a sync
- * restores the head from there instead of reloading it: the head then does
- * not form a chain of store-to-load dependencies through memory from one
- * spawn or sync to the next, which would cost more than the rest of the
- * spawn (see sched/README.md).
+ * An empty asm that "changes" x: a sync computes the slot as head - 1 again
+ * instead of GCC keeping the spawn's slot pointer alive across the
+ * caller's work in a second callee-saved register (one push and pop per
+ * spawn, measured in sched/README.md).
  */
-static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
+#if defined(__GNUC__)
+#define WS__OPAQUE(x) __asm__("" : "+r"(x))
+#else
+#define WS__OPAQUE(x) ((void)0)
+#endif
+
+/*
+ * The fast path. The head travels by value, in registers: a spawn writes
+ * its slot and returns the head one up, a sync moves it down and clears the
+ * slot. Nothing of it goes through memory, which would chain each spawn's
+ * store to the next spawn's load (see sched/README.md). The slow paths take
+ * the head and return where it is after them.
+ */
+static inline ws_head ws_spawn(ws_worker *w, ws_head head, ws_task *t, ws_task_fn fn)
 {
     struct ws__own *o = ws__own_of(w);
-    WS__ATOMIC(ws_task *) *h = o->head;
+    WS__ATOMIC(ws_task *) *s = WS__SLOT(head);
     t->ws__fn = fn;
-    t->ws__slot = (void *)h;
     /* [F1] relaxed: the slot is private to the owner until [P1] in
      * ws__deque_publish_owner() releases it to thieves. */
-    atomic_store_explicit(h, t, memory_order_relaxed);
-    o->head++; /* not h + 1: lets the compiler add to memory in place */
+    atomic_store_explicit(s, t, memory_order_relaxed);
     o->nspawn++;
     /* [F2] relaxed: limit is owner data that thieves may lower as a hint
-     * ([D2] in ws__deque_demand()); a missed hint only delays a steal. */
-    if (WS__UNLIKELY(ws__at_or_above((uintptr_t)h, &o->limit)))
-        ws__spawn_slow(w);
+     * ([D2] in ws__deque_demand()); a missed hint only delays a steal.
+     * s >= limit, as s + 1 > limit: only the new head stays live. */
+    if (WS__UNLIKELY(ws__above((uintptr_t)(s + 1), &o->limit)))
+        return ws__spawn_slow(w, (ws_head)(void *)(s + 1));
+    return (ws_head)(void *)(s + 1);
 }
 
-static inline void ws_sync(ws_worker *w, ws_task *t)
+static inline ws_head ws_sync(ws_worker *w, ws_head head, ws_task *t)
 {
     struct ws__own *o = ws__own_of(w);
-    uintptr_t h = (uintptr_t)t->ws__slot;
-    /* [F3] relaxed: as [F2]; a poisoned split sends us to the slow path. */
-    if (WS__LIKELY(ws__at_or_above(h, &o->split))) {
-        o->head = (WS__ATOMIC(ws_task *) *)h;
-        t->ws__fn(w, t);
-        return;
+    WS__OPAQUE(head);
+    /* [F3] relaxed: as [F2]; a poisoned split sends us to the slow path.
+     * The slot head - 1 >= split, as head > split. */
+    if (WS__LIKELY(ws__above((uintptr_t)head, &o->split))) {
+        WS__ATOMIC(ws_task *) *s = WS__SLOT(head) - 1;
+        /* [F4] relaxed: a private slot; free slots hold NULL, which is how
+         * an entry without a head finds it (ws__deque_find_head). */
+        atomic_store_explicit(s, NULL, memory_order_relaxed);
+        t->ws__fn(w, (ws_head)(void *)s, t);
+        return (ws_head)(void *)s;
     }
-    ws__sync_slow(w, t);
+    return ws__sync_slow(w, t, head);
 }
 
-static inline int ws_reclaim(ws_worker *w, ws_task *t)
+static inline ws_head ws_reclaim(ws_worker *w, ws_head head, ws_task *t, int *mine)
 {
     struct ws__own *o = ws__own_of(w);
-    uintptr_t h = (uintptr_t)t->ws__slot;
-    /* [F3] as in ws_sync. */
-    if (WS__LIKELY(ws__at_or_above(h, &o->split))) {
-        o->head = (WS__ATOMIC(ws_task *) *)h;
-        return 1;
+    (void)t; /* the slot head - 1 holds it */
+    WS__OPAQUE(head);
+    /* [F3], [F4] as in ws_sync. */
+    if (WS__LIKELY(ws__above((uintptr_t)head, &o->split))) {
+        WS__ATOMIC(ws_task *) *s = WS__SLOT(head) - 1;
+        atomic_store_explicit(s, NULL, memory_order_relaxed);
+        *mine = 1;
+        return (ws_head)(void *)s;
     }
     /* The slow path finds t itself (the deque's newest task, or the newest
-     * on its stolen list): not passing it spares the caller a register kept
-     * across its own work. */
-    return ws__reclaim_slow(w);
+     * on its stolen list). */
+    struct ws__reclaimed r = ws__reclaim_slow(w, head);
+    *mine = r.got;
+    return r.head;
 }
 
 #else /* __cplusplus */
 
-static inline void ws_spawn(ws_worker *w, ws_task *t, ws_task_fn fn)
+static inline ws_head ws_spawn(ws_worker *w, ws_head h, ws_task *t, ws_task_fn fn)
 {
-    ws_spawn_noinline(w, t, fn);
+    return ws_spawn_noinline(w, h, t, fn);
 }
-static inline void ws_sync(ws_worker *w, ws_task *t)
+static inline ws_head ws_sync(ws_worker *w, ws_head h, ws_task *t)
 {
-    ws_sync_noinline(w, t);
+    return ws_sync_noinline(w, h, t);
 }
-static inline int ws_reclaim(ws_worker *w, ws_task *t)
+static inline ws_head ws_reclaim(ws_worker *w, ws_head h, ws_task *t, int *mine)
 {
-    return ws_reclaim_noinline(w, t);
+    return ws_reclaim_noinline(w, h, t, mine);
 }
 
 #endif

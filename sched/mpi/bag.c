@@ -112,7 +112,7 @@ static void loops_set(struct ws_mpi_ctx *r, unsigned n)
     atomic_store_explicit(&r->nloops, n, memory_order_relaxed);
 }
 
-static void loop_task(ws_worker *w, ws_task *t);
+static void loop_task(ws_worker *w, ws_head h, ws_task *t);
 
 int wsm_post_loops_locked(struct ws_mpi_ctx *r)
 {
@@ -241,8 +241,11 @@ size_t wsm_bag_split(struct ws_mpi_ctx *r, struct wsm_worker *me)
 /* ---- running items ------------------------------------------------------------------------- */
 
 /* Runs items from the worker's stack, refilling it from the shared pool,
- * until both are empty (or the run stops); the caller's thread owns me. */
-static void run_items(struct ws_mpi_ctx *r, struct wsm_worker *me, char *item)
+ * until both are empty (or the run stops); the caller's thread owns me.
+ * w and h are the loop task's (NULL inline): each process() syncs what it
+ * spawns, so h is the head for every item. */
+static void run_items(struct ws_mpi_ctx *r, ws_worker *w, ws_head h, struct wsm_worker *me,
+                      char *item)
 {
     unsigned since = 0;
     for (;;) {
@@ -270,7 +273,7 @@ static void run_items(struct ws_mpi_ctx *r, struct wsm_worker *me, char *item)
             publish(r, me);
         me->st.n--;
         memcpy(item, me->st.items + me->st.n * r->isz, r->isz);
-        int e = r->ops->process(r, item, me->result, r->user);
+        int e = r->ops->process(r, w, h, item, me->result, r->user);
         me->items++;
         if (e != 0)
             wsm_fail(r, e < 0 ? e : -EINVAL);
@@ -281,7 +284,7 @@ static void run_items(struct ws_mpi_ctx *r, struct wsm_worker *me, char *item)
     }
 }
 
-static void loop_task(ws_worker *w, ws_task *t)
+static void loop_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct wsm_loop *f = WS_CONTAINER_OF(t, struct wsm_loop, task);
     struct ws_mpi_ctx *r = f->r;
@@ -291,7 +294,7 @@ static void loop_task(ws_worker *w, ws_task *t)
     if (me != NULL && item != NULL) {
         uint64_t t0 = me->depth == 0 ? wsm_now_ns() : 0;
         me->depth++;
-        run_items(r, me, item);
+        run_items(r, w, h, me, item);
         me->depth--;
         if (me->depth == 0)
             me->busy_ns += wsm_now_ns() - t0;
@@ -335,7 +338,7 @@ void wsm_inline_run(struct ws_mpi_ctx *r)
         return;
     }
     r->w[0].depth = 1;
-    run_items(r, &r->w[0], item);
+    run_items(r, NULL, NULL, &r->w[0], item);
     r->w[0].depth = 0;
     if (item != stackbuf)
         free(item);

@@ -29,41 +29,43 @@ struct fib_frame {
     long result;
 };
 
-static inline long fib_sync(ws_worker *w, int n);
-static inline long fib_reclaim(ws_worker *w, int n);
+static inline long fib_sync(ws_worker *w, ws_head h, int n);
+static inline long fib_reclaim(ws_worker *w, ws_head h, int n);
 
-static inline void fib_sync_task(ws_worker *w, ws_task *t)
+static inline void fib_sync_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct fib_frame *f = WS_CONTAINER_OF(t, struct fib_frame, task);
-    f->result = fib_sync(w, f->n);
+    f->result = fib_sync(w, h, f->n);
 }
 
-static inline long fib_sync(ws_worker *w, int n)
+static inline long fib_sync(ws_worker *w, ws_head h, int n)
 {
     if (n < 2)
         return n;
     struct fib_frame a = {.n = n - 1};
-    ws_spawn(w, &a.task, fib_sync_task);
-    long b = fib_sync(w, n - 2);
-    ws_sync(w, &a.task);
+    h = ws_spawn(w, h, &a.task, fib_sync_task);
+    long b = fib_sync(w, h, n - 2);
+    h = ws_sync(w, h, &a.task);
     return a.result + b;
 }
 
-static inline void fib_reclaim_task(ws_worker *w, ws_task *t)
+static inline void fib_reclaim_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct fib_frame *f = WS_CONTAINER_OF(t, struct fib_frame, task);
-    f->result = fib_reclaim(w, f->n);
+    f->result = fib_reclaim(w, h, f->n);
 }
 
-static inline long fib_reclaim(ws_worker *w, int n)
+static inline long fib_reclaim(ws_worker *w, ws_head h, int n)
 {
     if (n < 2)
         return n;
     struct fib_frame a = {.n = n - 1};
-    ws_spawn(w, &a.task, fib_reclaim_task);
-    long b = fib_reclaim(w, n - 2);
-    if (ws_reclaim(w, &a.task))
-        a.result = fib_reclaim(w, n - 1);
+    h = ws_spawn(w, h, &a.task, fib_reclaim_task);
+    long b = fib_reclaim(w, h, n - 2);
+    int mine;
+    h = ws_reclaim(w, h, &a.task, &mine);
+    if (mine)
+        a.result = fib_reclaim(w, h, n - 1);
     return a.result + b;
 }
 
@@ -92,10 +94,10 @@ struct fib_root {
     long result;
 };
 
-static inline void fib_root_fn(ws_worker *w, void *arg)
+static inline void fib_root_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct fib_root *r = arg;
-    r->result = r->style == FIB_SYNC ? fib_sync(w, r->n) : fib_reclaim(w, r->n);
+    r->result = r->style == FIB_SYNC ? fib_sync(w, h, r->n) : fib_reclaim(w, h, r->n);
 }
 
 /* ---- pools ------------------------------------------------------------- */
@@ -174,13 +176,13 @@ struct job_nest {
     int failures;
 };
 
-static inline void job_nest_fn(ws_worker *w, void *arg)
+static inline void job_nest_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct job_nest *in = arg;
     if (ws_worker_pool(w) != in->pool || ws_worker_self() != w)
         in->failures++;
     if (in->depth == 0) {
-        in->result = fib_sync(w, 12);
+        in->result = fib_sync(w, h, 12);
         return;
     }
     struct job_nest down = {.pool = in->pool, .depth = in->depth - 1};

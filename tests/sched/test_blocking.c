@@ -83,32 +83,34 @@ struct standin {
     long fib_result;
 };
 
-static void release_fn(ws_worker *w, void *arg)
+static void release_fn(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     /* release: pairs with the acquire in wait_released(). */
     atomic_store_explicit(&((struct standin *)arg)->released, 1, memory_order_release);
 }
 
-static void wait_released(ws_worker *w, void *arg)
+static void wait_released(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     struct standin *s = arg;
     /* acquire: pairs with release_fn(). */
     while (!atomic_load_explicit(&s->released, memory_order_acquire))
         api_sleep_ms(1);
 }
 
-static void standin_root(ws_worker *w, void *arg)
+static void standin_root(ws_worker *w, ws_head h, void *arg)
 {
     struct standin *s = arg;
     /* A child spawned before the block: private until ws_blocking
      * publishes it, then run by the spare (or by us, after). */
     struct fib_frame a = {.n = 20};
-    ws_spawn(w, &a.task, fib_sync_task);
+    h = ws_spawn(w, h, &a.task, fib_sync_task);
     CHECK_EQ(ws_submit(s->pool, NULL, release_fn, s), 0);
-    CHECK_EQ(ws_blocking(w, wait_released, s), 0);
-    ws_sync(w, &a.task);
+    CHECK_EQ(ws_blocking(w, h, wait_released, s), 0);
+    h = ws_sync(w, h, &a.task);
     s->fib_result = a.result;
 }
 
@@ -136,31 +138,31 @@ struct nest {
     int failures;
 };
 
-static void nest_fn(ws_worker *w, void *arg)
+static void nest_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct nest *n = arg;
     /* Fork-join inside the blocking call: spawn, block some more (deeper),
      * then sync. */
     struct fib_frame a = {.n = 18};
-    ws_spawn(w, &a.task, fib_sync_task);
-    long b = fib_reclaim(w, 17);
+    h = ws_spawn(w, h, &a.task, fib_sync_task);
+    long b = fib_reclaim(w, h, 17);
     if (n->depth > 0) {
         struct nest inner = {.depth = n->depth - 1};
         api_sleep_ms(1); /* it does block */
-        if (ws_blocking(w, nest_fn, &inner) != 0)
+        if (ws_blocking(w, h, nest_fn, &inner) != 0)
             n->failures++;
         n->sum += inner.sum;
         n->failures += inner.failures;
     }
-    ws_sync(w, &a.task);
+    h = ws_sync(w, h, &a.task);
     if (a.result != fib_serial(18) || b != fib_serial(17))
         n->failures++;
     n->sum += a.result + b;
 }
 
-static void nest_root(ws_worker *w, void *arg)
+static void nest_root(ws_worker *w, ws_head h, void *arg)
 {
-    if (ws_blocking(w, nest_fn, arg) != 0)
+    if (ws_blocking(w, h, nest_fn, arg) != 0)
         ((struct nest *)arg)->failures++;
 }
 
@@ -194,21 +196,21 @@ struct many_task {
     unsigned sleep_us;
 };
 
-static void many_block(ws_worker *w, void *arg)
+static void many_block(ws_worker *w, ws_head h, void *arg)
 {
     struct many_task *t = arg;
-    long f = fib_sync(w, 10); /* fork-join inside the block */
+    long f = fib_sync(w, h, 10); /* fork-join inside the block */
     if (t->sleep_us)
         usleep(t->sleep_us);
     if (f != fib_serial(10))
         atomic_fetch_add_explicit(&t->m->failures, 1, memory_order_relaxed);
 }
 
-static void many_fn(ws_worker *w, ws_task *task)
+static void many_fn(ws_worker *w, ws_head h, ws_task *task)
 {
     struct many_task *t = WS_CONTAINER_OF(task, struct many_task, task);
-    long f = fib_reclaim(w, 12);
-    if (ws_blocking(w, many_block, t) != 0 || f != fib_serial(12))
+    long f = fib_reclaim(w, h, 12);
+    if (ws_blocking(w, h, many_block, t) != 0 || f != fib_serial(12))
         atomic_fetch_add_explicit(&t->m->failures, 1, memory_order_relaxed);
     if (atomic_fetch_add_explicit(&t->m->seen[t->idx], 1, memory_order_relaxed) != 0)
         atomic_fetch_add_explicit(&t->m->failures, 1, memory_order_relaxed);
@@ -274,18 +276,19 @@ struct both {
     _Atomic int blocking; /* tasks inside their blocking call */
 };
 
-static void until_both(ws_worker *w, void *arg)
+static void until_both(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     struct both *b = arg;
     atomic_fetch_add(&b->blocking, 1);
     while (atomic_load(&b->blocking) < 2)
         api_sleep_ms(1);
 }
 
-static void both_fn(ws_worker *w, void *arg)
+static void both_fn(ws_worker *w, ws_head h, void *arg)
 {
-    CHECK_EQ(ws_blocking(w, until_both, arg), 0);
+    CHECK_EQ(ws_blocking(w, h, until_both, arg), 0);
 }
 
 static void test_idle_other(void)
@@ -332,15 +335,16 @@ static void test_exhausted(void)
 
 /* ---- a spare that cannot start ---------------------------------------------- */
 
-static void nop_block(ws_worker *w, void *arg)
+static void nop_block(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     *(int *)arg += 1;
 }
 
-static void try_block(ws_worker *w, void *arg)
+static void try_block(ws_worker *w, ws_head h, void *arg)
 {
-    CHECK_EQ(ws_blocking(w, nop_block, arg), 0);
+    CHECK_EQ(ws_blocking(w, h, nop_block, arg), 0);
 }
 
 static int nproc_child(void)
@@ -395,17 +399,18 @@ static void test_spare_cannot_start(void)
 
 /* ---- spares retire --------------------------------------------------------- */
 
-static void short_block(ws_worker *w, void *arg)
+static void short_block(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     (void)arg;
     api_sleep_ms(2);
 }
 
-static void burst_fn(ws_worker *w, ws_task *t)
+static void burst_fn(ws_worker *w, ws_head h, ws_task *t)
 {
     (void)t;
-    CHECK_EQ(ws_blocking(w, short_block, NULL), 0);
+    CHECK_EQ(ws_blocking(w, h, short_block, NULL), 0);
 }
 
 static void test_retire(void)
@@ -438,20 +443,22 @@ struct other {
     int rc;
 };
 
-static void record_worker(ws_worker *w, void *arg)
+static void record_worker(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     ((struct other *)arg)->first = w;
 }
 
-static void use_other(ws_worker *w, void *arg)
+static void use_other(ws_worker *w, ws_head h, void *arg)
 {
     struct other *o = arg;
     (void)w;
-    o->rc = ws_blocking(o->first, nop_block, &o->rc);
+    o->rc = ws_blocking(o->first, h, nop_block, &o->rc); /* h is ours, o->first not */
 }
 
-static void outside_fn(ws_worker *w, void *arg)
+static void outside_fn(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     if (w == NULL)
         *(int *)arg = 1;
 }
@@ -459,9 +466,9 @@ static void outside_fn(ws_worker *w, void *arg)
 static void test_edges(void)
 {
     int ran = 0;
-    CHECK_EQ(ws_blocking(NULL, outside_fn, &ran), 0);
+    CHECK_EQ(ws_blocking(NULL, NULL, outside_fn, &ran), 0);
     CHECK_EQ(ran, 1);
-    CHECK_EQ(ws_blocking(NULL, NULL, NULL), -EINVAL);
+    CHECK_EQ(ws_blocking(NULL, NULL, NULL, NULL), -EINVAL);
     /* A worker of another pool is not the caller. */
     ws_pool *a = pool_with(1, 0, 0), *b = pool_with(1, 0, 0);
     struct other o = {0};
@@ -474,17 +481,18 @@ static void test_edges(void)
 
 /* ---- destroy while a blocking call is in flight ------------------------------ */
 
-static void slow_block(ws_worker *w, void *arg)
+static void slow_block(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     api_sleep_ms(100);
     /* release: pairs with the acquire after ws_pool_destroy. */
     atomic_store_explicit((_Atomic int *)arg, 1, memory_order_release);
 }
 
-static void slow_fn(ws_worker *w, void *arg)
+static void slow_fn(ws_worker *w, ws_head h, void *arg)
 {
-    CHECK_EQ(ws_blocking(w, slow_block, arg), 0);
+    CHECK_EQ(ws_blocking(w, h, slow_block, arg), 0);
 }
 
 static void test_destroy_in_flight(void)

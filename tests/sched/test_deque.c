@@ -42,9 +42,10 @@ static void spin(unsigned n)
         ;
 }
 
-static void item_run(ws_worker *w, ws_task *t)
+static void item_run(ws_worker *w, ws_head h, ws_task *t)
 {
     (void)w;
+    (void)h;
     spin(64);
     mark(WS_CONTAINER_OF(t, struct item, task)->id);
 }
@@ -92,12 +93,62 @@ static struct ws_pool *make_pool(unsigned workers, unsigned log2, unsigned max_l
 
 /* ------------------------------------------------------------------ */
 
-/* The head is the spawn depth: slots never move, so the head sits at the
- * array's start plus the number of unsynced spawns (overflow mode aside). */
-static void check_depth(struct ws__deque *d, long depth)
+/* The owner's head as these tests start it: where the library left it. */
+static ws_head first_head(struct ws__deque *d)
 {
-    if (!d->overflow)
-        CHECK_EQ((long)(d->own.head - d->buf->slots), depth);
+    return (ws_head)(void *)d->own.head;
+}
+
+/* Owner-side queries read own.head: set it from h first, as every library
+ * entry does. */
+static struct ws__deque *at_head(struct ws__deque *d, ws_head h)
+{
+    d->own.head = (_Atomic(ws_task *) *)(void *)h;
+    return d;
+}
+
+/* ws_reclaim, for CHECK_EQ: 1 if the owner got the task back unrun. */
+static int reclaim(ws_worker *w, ws_head *h, ws_task *t)
+{
+    int mine;
+    *h = ws_reclaim(w, *h, t, &mine);
+    return mine;
+}
+
+/* The highest head seen on one array: how far up free slots are checked
+ * (slots above it may not be committed yet). */
+static const void *g_seen_slots;
+static long g_seen_high;
+
+/*
+ * The head is the spawn depth: slots never move, so the head sits at the
+ * array's start plus the number of unsynced spawns (overflow mode aside).
+ * The head is the task's h: own.head is exact only while library code runs.
+ * Below the head every slot holds a task, from it up NULL ([F4]): what an
+ * entry without a head relies on to find it (ws__deque_find_head).
+ */
+static void check_depth(struct ws__deque *d, ws_head h, long depth)
+{
+    if (d->overflow)
+        return;
+    long at = (long)((_Atomic(ws_task *) *)(void *)h - d->buf->slots);
+    CHECK_EQ(at, depth);
+    if (g_seen_slots != d->buf->slots) {
+        g_seen_slots = d->buf->slots;
+        g_seen_high = 0;
+    }
+    if (at > g_seen_high)
+        g_seen_high = at;
+    if (at < 0 || at > (long)d->buf->cap)
+        return;
+    long bad = 0, top = g_seen_high < (long)d->buf->cap ? g_seen_high : (long)d->buf->cap;
+    /* relaxed: only the owner (this thread) writes slots. */
+    for (long i = 0; i < at; i++)
+        bad += atomic_load_explicit(&d->buf->slots[i], memory_order_relaxed) == NULL;
+    for (long i = at; i < top; i++)
+        bad += atomic_load_explicit(&d->buf->slots[i], memory_order_relaxed) != NULL;
+    if (bad != 0)
+        CHECK_FAIL_("deque: %ld slot(s) break the NULL-above-the-head rule at depth %ld", bad, at);
 }
 
 /* LIFO order with no thief, 1000 spawns deep. */
@@ -107,23 +158,24 @@ static void test_lifo(void)
     struct ws_pool *p = make_pool(1, 4, 0);
     ws_worker *w = &p->workers[0];
     struct ws__deque *d = &w->dq;
+    ws_head h = first_head(d);
     static struct item it[N];
     reset_marks(N);
     for (uint32_t i = 0; i < N; i++) {
         it[i].id = i;
-        ws_spawn(w, &it[i].task, item_run);
+        h = ws_spawn(w, h, &it[i].task, item_run);
     }
     CHECK(d->buf->cap >= N);
-    check_depth(d, N);
+    check_depth(d, h, N);
     CHECK(!ws__deque_has_public(d)); /* nobody asked: all private */
     for (uint32_t i = N; i-- > 0;) {
-        CHECK(ws__deque_newest_owner(d) == &it[i].task);
+        CHECK(ws__deque_newest_owner(at_head(d, h)) == &it[i].task);
         if (i % 3 == 0)
-            ws_sync(w, &it[i].task); /* runs item_run itself */
+            h = ws_sync(w, h, &it[i].task); /* runs item_run itself */
         else
-            CHECK_EQ(ws_reclaim(w, &it[i].task), 1);
+            CHECK_EQ(reclaim(w, &h, &it[i].task), 1);
     }
-    CHECK(ws__deque_empty_owner(d));
+    CHECK(ws__deque_empty_owner(at_head(d, h)));
     CHECK_EQU(atomic_load(&g_runs), (N + 2) / 3);
     ws__pool_free(p);
 }
@@ -138,6 +190,7 @@ static void test_depth(uint64_t seed)
     struct ws_pool *p = make_pool(2, 4, 4);
     ws_worker *w = &p->workers[0], *thief = &p->workers[1];
     struct ws__deque *d = &w->dq;
+    ws_head h = first_head(d);
     struct item stack[DEPTH];
     int depth = 0;
     uint32_t issued = 0;
@@ -147,11 +200,11 @@ static void test_depth(uint64_t seed)
         uint64_t r = rng_next(&rng);
         if (depth < DEPTH && issued < N && (depth == 0 || (r & 3) != 0 || (r & 64))) {
             stack[depth].id = issued++;
-            ws_spawn(w, &stack[depth].task, item_run);
+            h = ws_spawn(w, h, &stack[depth].task, item_run);
             depth++;
         } else {
             depth--;
-            if (ws_reclaim(w, &stack[depth].task))
+            if (reclaim(w, &h, &stack[depth].task))
                 mark(stack[depth].id);
         }
         if ((r >> 8) % 5 == 0) {
@@ -164,7 +217,7 @@ static void test_depth(uint64_t seed)
                 steals++;
             }
         }
-        check_depth(d, depth);
+        check_depth(d, h, depth);
         if (d->base != last_base) {
             CHECK_EQU(d->base, last_base + 1);
             moves++;
@@ -188,12 +241,13 @@ static void test_publish_steal_take(void)
     struct ws_pool *p = make_pool(2, 4, 0);
     ws_worker *w = &p->workers[0], *thief = &p->workers[1];
     struct ws__deque *d = &w->dq;
+    ws_head h = first_head(d);
     struct item it[4];
     ws_task *x = NULL;
     reset_marks(4);
     for (uint32_t i = 0; i < 3; i++) {
         it[i].id = i;
-        ws_spawn(w, &it[i].task, item_run);
+        h = ws_spawn(w, h, &it[i].task, item_run);
     }
     /* Nothing is public: a thief finds the deque empty and asks. */
     CHECK_EQ(ws__deque_steal(d, &x), WS__STEAL_EMPTY);
@@ -201,7 +255,7 @@ static void test_publish_steal_take(void)
     CHECK(ws__deque_demand_pending(d));
     /* The owner's next spawn publishes its oldest private task. */
     it[3].id = 3;
-    ws_spawn(w, &it[3].task, item_run);
+    h = ws_spawn(w, h, &it[3].task, item_run);
     CHECK(!ws__deque_demand_pending(d));
     CHECK(ws__deque_has_public(d));
     CHECK_EQ(ws__deque_steal(d, &x), WS__STEAL_OK);
@@ -209,19 +263,19 @@ static void test_publish_steal_take(void)
     CHECK_EQ(ws__deque_steal(d, &x), WS__STEAL_EMPTY);
     /* Owner syncs 3, 2, 1 privately; then 0, which a thief holds. */
     for (int i = 3; i >= 1; i--)
-        CHECK_EQ(ws_reclaim(w, &it[i].task), 1);
+        CHECK_EQ(reclaim(w, &h, &it[i].task), 1);
     ws__run_stolen(thief, x); /* the thief finishes before the owner waits */
-    CHECK_EQ(ws_reclaim(w, &it[0].task), 0);
+    CHECK_EQ(reclaim(w, &h, &it[0].task), 0);
     CHECK_EQU(atomic_load(&g_runs), 1);
-    CHECK(ws__deque_empty_owner(d));
+    CHECK(ws__deque_empty_owner(at_head(d, h)));
 
     /* A published task nobody steals is taken back by the owner (the
      * Chase-Lev take), and the owner runs it. */
     ws__deque_demand(d);
     it[0].id = 0;
-    ws_spawn(w, &it[0].task, item_run); /* published at once: demand pending */
+    h = ws_spawn(w, h, &it[0].task, item_run); /* published at once: demand pending */
     CHECK(ws__deque_has_public(d));
-    CHECK_EQ(ws_reclaim(w, &it[0].task), 1);
+    CHECK_EQ(reclaim(w, &h, &it[0].task), 1);
     CHECK(!ws__deque_has_public(d));
     ws__pool_free(p);
 }
@@ -237,27 +291,28 @@ static void test_delayed_thief(void)
     struct ws_pool *p = make_pool(2, 4, 5);
     ws_worker *w = &p->workers[0], *thief = &p->workers[1];
     struct ws__deque *d = &w->dq;
+    ws_head h = first_head(d);
     struct item it = {.id = 0};
     ws_task *x = NULL;
     reset_marks(1);
     uint64_t stale = atomic_load(&d->top); /* the delayed thief's [S1] */
     for (int k = 0; k < 100; k++) {
-        ws__deque_demand(d);             /* a thief asks */
-        ws_spawn(w, &it.task, item_run); /* published at once */
+        ws__deque_demand(d);                    /* a thief asks */
+        h = ws_spawn(w, h, &it.task, item_run); /* published at once */
         CHECK_EQ(ws__deque_steal(d, &x), WS__STEAL_OK);
         ws__run_stolen(thief, x);
-        CHECK_EQ(ws_reclaim(w, &it.task), 0); /* a stolen task synced: a step */
-        check_depth(d, 0);
+        CHECK_EQ(reclaim(w, &h, &it.task), 0); /* a stolen task synced: a step */
+        check_depth(d, h, 0);
     }
     CHECK_EQU(d->base - stale, 100);
     ws__deque_demand(d);
-    ws_spawn(w, &it.task, item_run); /* public again: bottom > stale */
+    h = ws_spawn(w, h, &it.task, item_run); /* public again: bottom > stale */
     CHECK(atomic_load(&d->bottom) > stale);
     CHECK_EQ(ws__deque_steal_at(d, stale, &x), WS__STEAL_ABORT);
     CHECK_EQ(ws__deque_steal(d, &x), WS__STEAL_OK); /* an up-to-date thief gets it */
     CHECK(x == &it.task);
     ws__run_stolen(thief, x);
-    CHECK_EQ(ws_reclaim(w, &it.task), 0);
+    CHECK_EQ(reclaim(w, &h, &it.task), 0);
     CHECK_EQU(atomic_load(&g_runs), 101);
     ws__pool_free(p);
 }
@@ -270,27 +325,28 @@ static void test_overflow(void)
     struct ws_pool *p = make_pool(1, 4, 5); /* 32 slots, 16 touched at creation */
     ws_worker *w = &p->workers[0];
     struct ws__deque *d = &w->dq;
+    ws_head h = first_head(d);
     static struct item it[N];
     reset_marks(N);
     for (uint32_t i = 0; i < N; i++) {
         it[i].id = i;
-        ws_spawn(w, &it[i].task, item_run);
+        h = ws_spawn(w, h, &it[i].task, item_run);
     }
     CHECK(d->overflow);
     CHECK_EQU(d->buf->cap, 32);
     for (uint32_t i = N; i-- > 0;) {
         if (i % 2)
-            ws_sync(w, &it[i].task);
+            h = ws_sync(w, h, &it[i].task);
         else
-            CHECK_EQ(ws_reclaim(w, &it[i].task), 1);
+            CHECK_EQ(reclaim(w, &h, &it[i].task), 1);
     }
     CHECK(!d->overflow);
-    check_depth(d, 0);
+    check_depth(d, h, 0);
     CHECK_EQU(atomic_load(&g_runs), N / 2);
     /* And the deque works normally afterwards. */
-    ws_spawn(w, &it[0].task, item_run);
+    h = ws_spawn(w, h, &it[0].task, item_run);
     CHECK(!d->overflow);
-    ws_sync(w, &it[0].task);
+    h = ws_sync(w, h, &it[0].task);
     ws__pool_free(p);
 }
 
@@ -346,6 +402,7 @@ static void race(unsigned thieves, int depth_max, size_t items, uint64_t seed)
     r.p = make_pool(thieves + 1, 4, 5);
     ws_worker *w = &r.p->workers[0];
     ws__self = w;
+    ws_head h = first_head(&w->dq);
     reset_marks(items);
     pthread_t th[8];
     struct thief_arg ta[8];
@@ -361,14 +418,14 @@ static void race(unsigned thieves, int depth_max, size_t items, uint64_t seed)
         uint64_t x = rng_next(&rng);
         if (depth < depth_max && issued < items && (depth == 0 || (x % 8) < 5)) {
             stack[depth].id = (uint32_t)issued++;
-            ws_spawn(w, &stack[depth].task, item_run);
+            h = ws_spawn(w, h, &stack[depth].task, item_run);
             depth++;
         } else {
             depth--;
-            check_depth(&w->dq, depth + 1);
+            check_depth(&w->dq, h, depth + 1);
             if ((x >> 20) & 1) {
-                ws_sync(w, &stack[depth].task);
-            } else if (ws_reclaim(w, &stack[depth].task)) {
+                h = ws_sync(w, h, &stack[depth].task);
+            } else if (reclaim(w, &h, &stack[depth].task)) {
                 spin(64);
                 mark(stack[depth].id);
                 owner_runs++;

@@ -49,10 +49,10 @@ static uint32_t rng_next(uint64_t *s)
  * waits for every job (its acquire pairs with each job's completion). */
 static _Atomic uint64_t g_detached_runs, g_detached_sum;
 
-static void detached_fn(ws_worker *w, void *arg)
+static void detached_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct fib_root *r = arg;
-    fib_root_fn(w, r);
+    fib_root_fn(w, h, r);
     atomic_fetch_add_explicit(&g_detached_sum, (uint64_t)r->result, memory_order_relaxed);
     /* release: our last access to *r; pairs with the acquire in inside_fn
      * that lets it free the frames. */
@@ -181,8 +181,9 @@ struct inside {
 
 /* Submits njobs fib jobs (plus detached ones), waits for them in reverse
  * order, and then for a job that nests `depth` levels of job waits. */
-static void inside_fn(ws_worker *w, void *arg)
+static void inside_fn(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     struct inside *in = arg;
     if (ws_worker_pool(w) != in->pool)
         in->failures++;
@@ -258,17 +259,18 @@ struct inline_arg {
     long fib;
 };
 
-static void inline_inner(ws_worker *w, void *arg)
+static void inline_inner(ws_worker *w, ws_head h, void *arg)
 {
     struct inline_arg *a = arg;
     a->ran = 1;
     a->same_worker = w == a->outer && ws_worker_self() == w;
     a->same_thread = pthread_equal(pthread_self(), a->thread);
-    a->fib = fib_reclaim(w, 20);
+    a->fib = fib_reclaim(w, h, 20);
 }
 
-static void inline_outer(ws_worker *w, void *arg)
+static void inline_outer(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     struct inline_arg *a = arg;
     a->outer = w;
     a->thread = pthread_self();
@@ -304,15 +306,15 @@ struct on_b {
     int wrong_pool;
 };
 
-static void on_b_fn(ws_worker *w, void *arg)
+static void on_b_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct on_b *x = arg;
     x->wrong_pool = ws_worker_pool(w) != x->b;
-    x->result = fib_sync(w, 18);
+    x->result = fib_sync(w, h, 18);
 }
 
 /* A task of pool A: runs a root on B, waits for a job of B, computes on A. */
-static void on_a_fn(ws_worker *w, void *arg)
+static void on_a_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct cross *c = arg;
     struct on_b run = {.b = c->b}, job = {.b = c->b};
@@ -320,7 +322,7 @@ static void on_a_fn(ws_worker *w, void *arg)
     int bad = ws_worker_pool(w) != c->a;
     bad |= ws_submit(c->b, &j, on_b_fn, &job) != 0;
     bad |= ws_run(c->b, on_b_fn, &run) != 0;
-    long mine = fib_sync(w, 16);
+    long mine = fib_sync(w, h, 16);
     bad |= ws_job_wait(j) != 0;
     ws_job_release(j);
     bad |= run.result != fib_serial(18) || job.result != fib_serial(18) || run.wrong_pool ||
@@ -418,8 +420,9 @@ struct gate_job {
     _Atomic int started, go;
 };
 
-static void gate_job_fn(ws_worker *w, void *arg)
+static void gate_job_fn(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     struct gate_job *g = arg;
     (void)w;
     atomic_store(&g->started, 1);
@@ -441,9 +444,10 @@ static void *waiter_main(void *arg)
     return NULL;
 }
 
-static void waiter_task(ws_worker *w, void *arg)
+static void waiter_task(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     waiter_main(arg);
 }
 

@@ -32,21 +32,24 @@
 #include "api_check.h"
 #include "proc_check.h"
 
-static void nop_fn(ws_worker *w, void *arg)
+static void nop_fn(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     (void)arg;
 }
 
-static void nop_task(ws_worker *w, ws_task *t)
+static void nop_task(ws_worker *w, ws_head h, ws_task *t)
 {
     (void)w;
+    (void)h;
     (void)t;
 }
 
-static void nop_range(ws_worker *w, size_t b, size_t e, void *arg)
+static void nop_range(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
     (void)w;
+    (void)h;
     (void)b;
     (void)e;
     *(int *)arg += 1; /* counts calls: none expected */
@@ -56,23 +59,26 @@ static void nop_range(ws_worker *w, size_t b, size_t e, void *arg)
 
 struct inside_nulls {
     int pfor_null_fn, pfor_reversed, pfor_calls;
-    int gspawn_null_w, gspawn_null_g, gspawn_null_fn, gwait_null_w, gwait_null_g;
+    int gspawn_null_w, gspawn_null_h, gspawn_null_g, gspawn_null_fn;
+    int gwait_null_w, gwait_null_h, gwait_null_g;
     long gwait_ok;
 };
 
-static void inside_nulls_fn(ws_worker *w, void *arg)
+static void inside_nulls_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct inside_nulls *r = arg;
     ws_group g;
     ws_group_init(&g);
-    r->pfor_null_fn = ws_parallel_for(w, 0, 10, 1, NULL, &r->pfor_calls);
-    r->pfor_reversed = ws_parallel_for(w, 10, 9, 1, nop_range, &r->pfor_calls);
-    r->gspawn_null_w = ws_group_spawn(NULL, &g, nop_fn, NULL);
-    r->gspawn_null_g = ws_group_spawn(w, NULL, nop_fn, NULL);
-    r->gspawn_null_fn = ws_group_spawn(w, &g, NULL, NULL);
-    r->gwait_null_w = (int)ws_group_wait(NULL, &g);
-    r->gwait_null_g = (int)ws_group_wait(w, NULL);
-    r->gwait_ok = ws_group_wait(w, &g); /* nothing was spawned into it */
+    r->pfor_null_fn = ws_parallel_for(w, h, 0, 10, 1, NULL, &r->pfor_calls);
+    r->pfor_reversed = ws_parallel_for(w, h, 10, 9, 1, nop_range, &r->pfor_calls);
+    r->gspawn_null_w = ws_group_spawn(NULL, &h, &g, nop_fn, NULL);
+    r->gspawn_null_h = ws_group_spawn(w, NULL, &g, nop_fn, NULL);
+    r->gspawn_null_g = ws_group_spawn(w, &h, NULL, nop_fn, NULL);
+    r->gspawn_null_fn = ws_group_spawn(w, &h, &g, NULL, NULL);
+    r->gwait_null_w = (int)ws_group_wait(NULL, &h, &g);
+    r->gwait_null_h = (int)ws_group_wait(w, NULL, &g);
+    r->gwait_null_g = (int)ws_group_wait(w, &h, NULL);
+    r->gwait_ok = ws_group_wait(w, &h, &g); /* nothing was spawned into it */
 }
 
 static void test_nulls(void)
@@ -83,6 +89,7 @@ static void test_nulls(void)
     struct ws_worker_stats st[2];
     ws_job *j = (ws_job *)&cfg; /* not NULL: must be cleared */
     int calls = 0;
+    ws_head h = NULL; /* no task here: w is NULL too */
 
     CHECK_EQ(ws_pool_create(NULL, NULL), -EINVAL);
     CHECK_EQ(ws_pool_create(NULL, &cfg), -EINVAL);
@@ -102,10 +109,10 @@ static void test_nulls(void)
     CHECK_EQ(ws_job_wait(NULL), -EINVAL);
     CHECK_EQ(ws_job_poll(NULL), -EINVAL);
     ws_job_release(NULL); /* a no-op */
-    CHECK_EQ(ws_parallel_for(NULL, 0, 10, 1, nop_range, &calls), -EINVAL);
+    CHECK_EQ(ws_parallel_for(NULL, NULL, 0, 10, 1, nop_range, &calls), -EINVAL);
     CHECK_EQ(calls, 0);
-    CHECK_EQ(ws_group_spawn(NULL, NULL, NULL, NULL), -EINVAL);
-    CHECK_EQ(ws_group_wait(NULL, NULL), -EINVAL);
+    CHECK_EQ(ws_group_spawn(NULL, &h, NULL, NULL, NULL), -EINVAL);
+    CHECK_EQ(ws_group_wait(NULL, &h, NULL), -EINVAL);
     CHECK_EQ(ws_pool_info(NULL, &info), -EINVAL);
     CHECK_EQ(ws_pool_info(p, NULL), -EINVAL);
     CHECK_EQ(ws_pool_stats(NULL, st, 2), -EINVAL);
@@ -119,9 +126,11 @@ static void test_nulls(void)
     CHECK_EQ(r.pfor_reversed, -EINVAL);
     CHECK_EQ(r.pfor_calls, 0);
     CHECK_EQ(r.gspawn_null_w, -EINVAL);
+    CHECK_EQ(r.gspawn_null_h, -EINVAL);
     CHECK_EQ(r.gspawn_null_g, -EINVAL);
     CHECK_EQ(r.gspawn_null_fn, -EINVAL);
     CHECK_EQ(r.gwait_null_w, -EINVAL);
+    CHECK_EQ(r.gwait_null_h, -EINVAL);
     CHECK_EQ(r.gwait_null_g, -EINVAL);
     CHECK_EQ(r.gwait_ok, 0);
 
@@ -217,8 +226,9 @@ struct destroy_arg {
     int own, other_rc;
 };
 
-static void destroy_fn(ws_worker *w, void *arg)
+static void destroy_fn(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     struct destroy_arg *a = arg;
     a->own = ws_pool_destroy(ws_worker_pool(w));
     if (a->other != NULL)
@@ -267,8 +277,9 @@ struct blocker {
     _Atomic int started, go;
 };
 
-static void blocker_fn(ws_worker *w, void *arg)
+static void blocker_fn(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     struct blocker *b = arg;
     (void)w;
     atomic_store(&b->started, 1);
@@ -278,9 +289,10 @@ static void blocker_fn(ws_worker *w, void *arg)
 
 static _Atomic int g_counted;
 
-static void count_fn(ws_worker *w, void *arg)
+static void count_fn(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     (void)arg;
     atomic_fetch_add(&g_counted, 1);
 }
@@ -291,8 +303,9 @@ struct told {
     pthread_t thread;
 };
 
-static void told_fn(ws_worker *w, ws_task *t)
+static void told_fn(ws_worker *w, ws_head h, ws_task *t)
 {
+    (void)h;
     struct told *x = WS_CONTAINER_OF(t, struct told, task);
     atomic_fetch_add(&x->calls, 1);
     if (w == NULL) {

@@ -7,22 +7,23 @@ struct fib {
     long r;
 };
 
-static void fib(ws_worker *w, ws_task *t) /* a task body: f->r = fib(f->n) */
+/* A task body: f->r = fib(f->n). h is where w's deque is: pass on the newest. */
+static void fib(ws_worker *w, ws_head h, ws_task *t)
 {
     struct fib *f = WS_CONTAINER_OF(t, struct fib, task);
     struct fib a = {.n = f->n - 1}, b = {.n = f->n - 2};
     f->r = f->n;
     if (f->n < 2)
         return;
-    ws_spawn(w, &a.task, fib); /* a may run on another worker */
-    fib(w, &b.task);           /* while this one computes b; */
-    ws_sync(w, &a.task);       /* then a is done (run here if nobody stole it) */
+    h = ws_spawn(w, h, &a.task, fib); /* a may run on another worker */
+    fib(w, h, &b.task);               /* while this one computes b; */
+    h = ws_sync(w, h, &a.task);       /* then a is done (run here if nobody stole it) */
     f->r = a.r + b.r;
 }
 
-static void root(ws_worker *w, void *arg)
+static void root(ws_worker *w, ws_head h, void *arg)
 {
-    fib(w, arg);
+    fib(w, h, arg);
 }
 
 int main(void)

@@ -75,12 +75,12 @@ struct nq_frame {
     signed char board[NQ_MAX];
 };
 
-static long nqueens(ws_worker *w, int n, int row, const signed char *board);
+static long nqueens(ws_worker *w, ws_head h, int n, int row, const signed char *board);
 
-static void nq_task(ws_worker *w, ws_task *t)
+static void nq_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct nq_frame *f = WS_CONTAINER_OF(t, struct nq_frame, task);
-    f->count = nqueens(w, f->n, f->row, f->board);
+    f->count = nqueens(w, h, f->n, f->row, f->board);
 }
 
 static int nq_ok(const signed char *board, int row, int col)
@@ -93,7 +93,7 @@ static int nq_ok(const signed char *board, int row, int col)
     return 1;
 }
 
-static long nqueens(ws_worker *w, int n, int row, const signed char *board)
+static long nqueens(ws_worker *w, ws_head h, int n, int row, const signed char *board)
 {
     if (row == n)
         return 1;
@@ -106,12 +106,12 @@ static long nqueens(ws_worker *w, int n, int row, const signed char *board)
         f[k].row = row + 1;
         memcpy(f[k].board, board, (size_t)row);
         f[k].board[row] = (signed char)col;
-        ws_spawn(w, &f[k].task, nq_task);
+        h = ws_spawn(w, h, &f[k].task, nq_task);
         k++;
     }
     long sum = 0;
     while (k-- > 0) {
-        ws_sync(w, &f[k].task);
+        h = ws_sync(w, h, &f[k].task);
         sum += f[k].count;
     }
     return sum;
@@ -135,11 +135,11 @@ struct nq_root {
     long count;
 };
 
-static void nq_root_fn(ws_worker *w, void *arg)
+static void nq_root_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct nq_root *r = arg;
     signed char board[NQ_MAX] = {0};
-    r->count = nqueens(w, r->n, 0, board);
+    r->count = nqueens(w, h, r->n, 0, board);
 }
 
 static void test_nqueens(ws_pool *p)
@@ -170,11 +170,12 @@ struct sum_ctx {
     int err;
 };
 
-static void sum_body(ws_worker *w, size_t b, size_t e, void *arg)
+static void sum_body(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
     struct sum_ctx *c = arg;
     uint64_t s = 0;
     (void)w;
+    (void)h;
     if (b >= e || b < c->begin || e > c->end || (c->grain != 0 && e - b > c->grain))
         atomic_fetch_add_explicit(&c->bad, 1, memory_order_relaxed);
     for (size_t i = b; i < e; i++) {
@@ -187,10 +188,10 @@ static void sum_body(ws_worker *w, size_t b, size_t e, void *arg)
     atomic_fetch_add_explicit(&c->calls, 1, memory_order_relaxed);
 }
 
-static void sum_root(ws_worker *w, void *arg)
+static void sum_root(ws_worker *w, ws_head h, void *arg)
 {
     struct sum_ctx *c = arg;
-    c->err = ws_parallel_for(w, c->begin, c->end, c->grain, sum_body, c);
+    c->err = ws_parallel_for(w, h, c->begin, c->end, c->grain, sum_body, c);
 }
 
 /* Sums a[begin, end) in parallel and checks the sum, the pieces, the
@@ -265,31 +266,32 @@ struct row_arg {
     size_t row;
 };
 
-static void grid_inner(ws_worker *w, size_t b, size_t e, void *arg)
+static void grid_inner(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
     struct row_arg *r = arg;
     (void)w;
+    (void)h;
     for (size_t col = b; col < e; col++)
         atomic_fetch_add_explicit(&r->g->cells[r->row * GRID + col], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&r->g->visited, e - b, memory_order_relaxed);
     atomic_fetch_add_explicit(&r->g->inner_calls, 1, memory_order_relaxed);
 }
 
-static void grid_outer(ws_worker *w, size_t b, size_t e, void *arg)
+static void grid_outer(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
     struct grid_ctx *g = arg;
     atomic_fetch_add_explicit(&g->outer_calls, 1, memory_order_relaxed);
     for (size_t row = b; row < e; row++) {
         struct row_arg r = {g, row};
-        if (ws_parallel_for(w, 0, GRID, g->inner_grain, grid_inner, &r) != 0)
+        if (ws_parallel_for(w, h, 0, GRID, g->inner_grain, grid_inner, &r) != 0)
             atomic_fetch_add_explicit(&g->bad, 1, memory_order_relaxed);
     }
 }
 
-static void grid_root(ws_worker *w, void *arg)
+static void grid_root(ws_worker *w, ws_head h, void *arg)
 {
     struct grid_ctx *g = arg;
-    g->err = ws_parallel_for(w, 0, GRID, g->outer_grain, grid_outer, g);
+    g->err = ws_parallel_for(w, h, 0, GRID, g->outer_grain, grid_outer, g);
 }
 
 static void test_nested_for(ws_pool *p, size_t outer_grain, size_t inner_grain)
@@ -324,29 +326,31 @@ struct group_ctx {
     unsigned fanout[3]; /* nested groups: children per level */
 };
 
-static void child_count(ws_worker *w, void *arg)
+static void child_count(ws_worker *w, ws_head h, void *arg)
 {
     struct group_ctx *g = arg;
     (void)w;
+    (void)h;
     atomic_fetch_add_explicit(&g->runs, 1, memory_order_relaxed);
 }
 
-static void child_fib(ws_worker *w, void *arg)
+static void child_fib(ws_worker *w, ws_head h, void *arg)
 {
     struct group_ctx *g = arg;
-    atomic_fetch_add_explicit(&g->fib_sum, (uint64_t)fib_sync(w, g->fib_n), memory_order_relaxed);
+    atomic_fetch_add_explicit(&g->fib_sum, (uint64_t)fib_sync(w, h, g->fib_n),
+                              memory_order_relaxed);
     atomic_fetch_add_explicit(&g->runs, 1, memory_order_relaxed);
 }
 
-static void group_root(ws_worker *w, void *arg)
+static void group_root(ws_worker *w, ws_head h, void *arg)
 {
     struct group_ctx *g = arg;
     ws_group grp;
     ws_group_init(&grp);
     for (long long i = 0; i < opt_group; i++)
-        if (ws_group_spawn(w, &grp, g->fib_n ? child_fib : child_count, g) != 0)
+        if (ws_group_spawn(w, &h, &grp, g->fib_n ? child_fib : child_count, g) != 0)
             g->err = -1;
-    g->waited = ws_group_wait(w, &grp);
+    g->waited = ws_group_wait(w, &h, &grp);
 }
 
 static void test_group(ws_pool *p, int fib_n)
@@ -368,7 +372,7 @@ struct nest_arg {
 };
 
 /* A group at `level` whose children open groups one level down. */
-static void nest_child(ws_worker *w, void *arg)
+static void nest_child(ws_worker *w, ws_head h, void *arg)
 {
     struct nest_arg *a = arg;
     struct group_ctx *g = a->g;
@@ -379,16 +383,16 @@ static void nest_child(ws_worker *w, void *arg)
     ws_group grp;
     ws_group_init(&grp);
     for (unsigned i = 0; i < g->fanout[a->level]; i++)
-        if (ws_group_spawn(w, &grp, nest_child, &down) != 0)
+        if (ws_group_spawn(w, &h, &grp, nest_child, &down) != 0)
             atomic_fetch_add_explicit(&g->bad, 1, memory_order_relaxed);
-    if (ws_group_wait(w, &grp) != (long)g->fanout[a->level])
+    if (ws_group_wait(w, &h, &grp) != (long)g->fanout[a->level])
         atomic_fetch_add_explicit(&g->bad, 1, memory_order_relaxed);
 }
 
-static void nest_root(ws_worker *w, void *arg)
+static void nest_root(ws_worker *w, ws_head h, void *arg)
 {
     struct nest_arg top = {arg, 0};
-    nest_child(w, &top);
+    nest_child(w, h, &top);
 }
 
 static void test_nested_groups(ws_pool *p)
@@ -422,7 +426,7 @@ struct chain_frame {
 };
 
 /* One function frame per level (ThreadSanitizer counts frames, see main). */
-static void chain_task(ws_worker *w, ws_task *t)
+static void chain_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct chain_frame *f = WS_CONTAINER_OF(t, struct chain_frame, task);
     struct chain_ctx *c = f->c;
@@ -439,15 +443,15 @@ static void chain_task(ws_worker *w, ws_task *t)
         return;
     }
     struct chain_frame next = {.c = c, .i = f->i + 1, .deepest = -1};
-    ws_spawn(w, &next.task, chain_task);
-    ws_sync(w, &next.task);
+    h = ws_spawn(w, h, &next.task, chain_task);
+    h = ws_sync(w, h, &next.task);
     f->deepest = next.deepest;
 }
 
-static void chain_root(ws_worker *w, void *arg)
+static void chain_root(ws_worker *w, ws_head h, void *arg)
 {
     struct chain_frame *f = arg;
-    chain_task(w, &f->task);
+    chain_task(w, h, &f->task);
 }
 
 static void test_chain(ws_pool *p)
@@ -491,7 +495,7 @@ static void self_check(ws_worker *w, ws_pool *pool, _Atomic uint64_t *bad)
         atomic_fetch_add_explicit(bad, 1, memory_order_relaxed);
 }
 
-static void self_task(ws_worker *w, ws_task *t)
+static void self_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct self_frame *f = WS_CONTAINER_OF(t, struct self_frame, task);
     self_check(w, f->pool, f->bad);
@@ -499,10 +503,10 @@ static void self_task(ws_worker *w, ws_task *t)
         return;
     struct self_frame a = {.pool = f->pool, .bad = f->bad, .depth = f->depth - 1};
     struct self_frame b = a;
-    ws_spawn(w, &a.task, self_task);
-    ws_spawn(w, &b.task, self_task);
-    ws_sync(w, &b.task);
-    ws_sync(w, &a.task);
+    h = ws_spawn(w, h, &a.task, self_task);
+    h = ws_spawn(w, h, &b.task, self_task);
+    h = ws_sync(w, h, &b.task);
+    h = ws_sync(w, h, &a.task);
     self_check(w, f->pool, f->bad);
 }
 
@@ -511,11 +515,11 @@ struct self_root {
     _Atomic uint64_t bad;
 };
 
-static void self_root_fn(ws_worker *w, void *arg)
+static void self_root_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct self_root *r = arg;
     struct self_frame f = {.pool = r->pool, .bad = &r->bad, .depth = SELF_DEPTH};
-    self_task(w, &f.task);
+    self_task(w, h, &f.task);
 }
 
 static void *outside_thread(void *arg)
@@ -560,8 +564,9 @@ __attribute__((noinline)) static void stack_descend(ws_worker *w, struct stack_p
     pad[sizeof(pad) - 1] = pad[0];
 }
 
-static void stack_root(ws_worker *w, void *arg)
+static void stack_root(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     stack_descend(w, arg, 0);
 }
 

@@ -36,9 +36,10 @@ struct frame {
     int held; /* in the chain a parked worker holds (set by the hook) */
 };
 
-static void frame_fn(ws_worker *w, ws_task *t)
+static void frame_fn(ws_worker *w, ws_head h, ws_task *t)
 {
     (void)w;
+    (void)h;
     atomic_fetch_add_explicit(WS_CONTAINER_OF(t, struct frame, task)->ran, 1, memory_order_relaxed);
 }
 

@@ -37,8 +37,9 @@ struct sum_ctx {
     struct affinity_seen seen[MAX_SEEN];
 };
 
-static void sum_body(ws_worker *w, size_t b, size_t e, void *arg)
+static void sum_body(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
+    (void)h;
     struct sum_ctx *c = arg;
     uint64_t s = 0;
     for (size_t i = b; i < e; i++)
@@ -64,10 +65,10 @@ struct pfor_root {
     int err;
 };
 
-static void pfor_root_fn(ws_worker *w, void *arg)
+static void pfor_root_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct pfor_root *r = arg;
-    r->err = ws_parallel_for(w, 0, r->n, r->grain, sum_body, r->c);
+    r->err = ws_parallel_for(w, h, 0, r->n, r->grain, sum_body, r->c);
 }
 
 /* The process's CPUs, in order; returns how many. */

@@ -25,8 +25,9 @@ struct affinity {
     _Atomic int differs; /* a worker's mask is not the process's */
 };
 
-static void affinity_body(ws_worker *w, size_t b, size_t e, void *arg)
+static void affinity_body(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
+    (void)h;
     struct affinity *a = arg;
     cpu_set_t set;
     (void)w;
@@ -37,9 +38,9 @@ static void affinity_body(ws_worker *w, size_t b, size_t e, void *arg)
         atomic_store_explicit(&a->differs, 1, memory_order_relaxed);
 }
 
-static void affinity_fn(ws_worker *w, void *arg)
+static void affinity_fn(ws_worker *w, ws_head h, void *arg)
 {
-    ws_parallel_for(w, 0, 1000, 1, affinity_body, arg);
+    ws_parallel_for(w, h, 0, 1000, 1, affinity_body, arg);
 }
 
 int main(void)

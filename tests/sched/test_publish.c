@@ -28,8 +28,9 @@ struct child {
     _Atomic int ran_on; /* the id of the worker that ran it, -1 before */
 };
 
-static void child_fn(ws_worker *w, ws_task *t)
+static void child_fn(ws_worker *w, ws_head h, ws_task *t)
 {
+    (void)h;
     struct child *c = WS_CONTAINER_OF(t, struct child, task);
     /* release: pairs with the acquire in steal_one() (ws_sync orders it too). */
     atomic_store_explicit(&c->ran_on, (int)ws_worker_id(w), memory_order_release);
@@ -44,19 +45,19 @@ static uint64_t own_publishes(ws_worker *w)
 
 /* Spawns children until the other worker runs one; syncs each. The number
  * of tries. */
-static long long steal_one(ws_worker *w)
+static long long steal_one(ws_worker *w, ws_head h)
 {
     long long tries = 0;
     for (;;) {
         struct child c;
         tries++;
         atomic_init(&c.ran_on, -1);
-        ws_spawn(w, &c.task, child_fn);
+        h = ws_spawn(w, h, &c.task, child_fn);
         double until = api_now() + 0.001;
         /* acquire: pairs with the release in child_fn(). */
         while (atomic_load_explicit(&c.ran_on, memory_order_acquire) < 0 && api_now() < until)
             ;
-        ws_sync(w, &c.task);
+        h = ws_sync(w, h, &c.task);
         /* relaxed: ws_sync ordered the child's store before this load. */
         if (atomic_load_explicit(&c.ran_on, memory_order_relaxed) != (int)ws_worker_id(w))
             return tries;
@@ -67,17 +68,17 @@ struct rounds {
     long long tries, published;
 };
 
-static void root_fn(ws_worker *w, void *arg)
+static void root_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct rounds *r = arg;
     for (long long i = 0; i < opt_rounds; i++) {
-        r->tries += steal_one(w);
+        r->tries += steal_one(w, h);
         struct child c;
         atomic_init(&c.ran_on, -1);
         uint64_t before = own_publishes(w);
-        ws_spawn(w, &c.task, child_fn);
+        h = ws_spawn(w, h, &c.task, child_fn);
         r->published += own_publishes(w) == before + 1;
-        ws_sync(w, &c.task);
+        h = ws_sync(w, h, &c.task);
     }
 }
 

@@ -66,8 +66,9 @@ struct tmr {
     uint32_t idx;
 };
 
-static void tmr_fn(ws_worker *w, ws_io *req, int revents)
+static void tmr_fn(ws_worker *w, ws_head h, ws_io *req, int revents)
 {
+    (void)h;
     struct tmr *t = WS_CONTAINER_OF(req, struct tmr, io);
     if (w == NULL || revents != (int)WS_IO_TIMER ||
         atomic_fetch_add_explicit(&t->seen[t->idx], 1, memory_order_relaxed) != 0)
@@ -82,8 +83,9 @@ struct tmr_batch {
     _Atomic long *bad;
 };
 
-static void arm_from_worker(ws_worker *w, void *arg)
+static void arm_from_worker(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     struct tmr_batch *b = arg;
     for (size_t i = b->from; i < b->to; i++)
         if (ws_timer_after(w, &b->t[i].io, (uint64_t)(i * 7919 % 2000) * 1000, tmr_fn) != 0)
@@ -129,13 +131,13 @@ struct chain {
     _Atomic long *done, *bad;
 };
 
-static void chain_fn(ws_worker *w, ws_io *req, int revents)
+static void chain_fn(ws_worker *w, ws_head h, ws_io *req, int revents)
 {
     struct chain *c = WS_CONTAINER_OF(req, struct chain, io);
     char byte;
     bool ok =
         w != NULL && (revents & WS_IO_READ) && read(c->rd, &byte, 1) == 1 && byte == (char)c->round;
-    ok = ok && fib_sync(w, 15) == fib_serial(15); /* fork-join inside a continuation */
+    ok = ok && fib_sync(w, h, 15) == fib_serial(15); /* fork-join inside a continuation */
     if (atomic_fetch_add_explicit(&c->seen[c->base + (uint32_t)c->round], 1,
                                   memory_order_relaxed) != 0)
         ok = false;
@@ -201,9 +203,10 @@ struct race {
     _Atomic int result;
 };
 
-static void race_fn(ws_worker *w, ws_io *req, int revents)
+static void race_fn(ws_worker *w, ws_head h, ws_io *req, int revents)
 {
     (void)w;
+    (void)h;
     struct race *r = WS_CONTAINER_OF(req, struct race, io);
     atomic_store_explicit(&r->result, revents, memory_order_relaxed);
     /* release: publishes result; pairs with the acquire in race_wait(). */
@@ -295,9 +298,10 @@ struct tally {
     _Atomic int result;
 };
 
-static void tally_fn(ws_worker *w, ws_io *req, int revents)
+static void tally_fn(ws_worker *w, ws_head h, ws_io *req, int revents)
 {
     (void)w;
+    (void)h;
     struct tally *t = WS_CONTAINER_OF(req, struct tally, io);
     atomic_store_explicit(&t->result, revents, memory_order_relaxed);
     atomic_fetch_add_explicit(&t->calls, 1, memory_order_release);
@@ -390,8 +394,9 @@ static void test_destroy_and_cancel_armed(bool cancel_first)
 
 /* ---- error paths ------------------------------------------------------------------ */
 
-static void arm_errors_fn(ws_worker *w, void *arg)
+static void arm_errors_fn(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     int *rc = arg;
     struct tally t;
     tally_init(&t);
@@ -489,25 +494,27 @@ static double cpu_seconds(void)
 
 static int handoff_pipe[2], handoff_done[2];
 
-static void handoff_cont(ws_worker *w, ws_io *req, int revents)
+static void handoff_cont(ws_worker *w, ws_head h, ws_io *req, int revents)
 {
     (void)w;
+    (void)h;
     (void)req;
     char c = revents == WS_IO_READ ? 'y' : 'n';
     CHECK_EQ(write(handoff_done[1], &c, 1), 1);
 }
 
-static void handoff_block(ws_worker *w, void *arg)
+static void handoff_block(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     struct pollfd f = {.fd = handoff_done[0], .events = POLLIN};
     *(int *)arg = poll(&f, 1, 30000);
 }
 
-static void handoff_job(ws_worker *w, void *arg)
+static void handoff_job(ws_worker *w, ws_head h, void *arg)
 {
     /* The continuation needs a poller while this worker is blocked here. */
-    CHECK_EQ(ws_blocking(w, handoff_block, arg), 0);
+    CHECK_EQ(ws_blocking(w, h, handoff_block, arg), 0);
 }
 
 static void test_poller_handoff(void)

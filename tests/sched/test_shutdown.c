@@ -92,8 +92,9 @@ static void work(unsigned ns)
         ;
 }
 
-static void rec_fn(ws_worker *w, ws_task *t)
+static void rec_fn(ws_worker *w, ws_head h, ws_task *t)
 {
+    (void)h;
     struct rec *r = WS_CONTAINER_OF(t, struct rec, task);
     struct sub *s = r->s;
     if (w != NULL)
@@ -111,8 +112,9 @@ static void rec_fn(ws_worker *w, ws_task *t)
     }
 }
 
-static void job_fn(ws_worker *w, void *arg)
+static void job_fn(ws_worker *w, ws_head h, void *arg)
 {
+    (void)h;
     struct sub *s = arg;
     (void)w;
     work(s->work_ns);

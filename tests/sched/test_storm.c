@@ -62,16 +62,18 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void post_fn(ws_worker *w, ws_task *t)
+static void post_fn(ws_worker *w, ws_head h, ws_task *t)
 {
+    (void)h;
     struct post *p = WS_CONTAINER_OF(t, struct post, task);
     if (w == NULL || atomic_fetch_add_explicit(&p->st->seen[p->idx], 1, memory_order_relaxed))
         atomic_fetch_add_explicit(&p->st->duplicates, 1, memory_order_relaxed);
 }
 
-static void job_fn(ws_worker *w, void *arg)
+static void job_fn(ws_worker *w, ws_head h, void *arg)
 {
     (void)w;
+    (void)h;
     atomic_fetch_add_explicit(&((struct storm *)arg)->jobs_ran, 1, memory_order_relaxed);
 }
 

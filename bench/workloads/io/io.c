@@ -288,19 +288,28 @@ struct io_call {
     void *arg;
 };
 
-static void io_call_run(ws_worker *w, void *arg)
+static void io_call_run(ws_worker *w, ws_head h, void *arg)
 {
     const struct io_call *c = arg;
     (void)w;
+    (void)h;
     c->fn(c->arg);
+}
+
+static void io_call_enter(ws_worker *w, ws_head h, void *arg)
+{
+    ws_blocking(w, h, io_call_run, arg);
 }
 
 void io_blocking(void (*fn)(void *arg), void *arg)
 {
     ws_worker *w = ws_worker_self();
     struct io_call c = {fn, arg};
+    /* ws_blocking needs the calling task's head, which a piece does not
+     * carry: ws_run, nested on the worker, runs io_call_enter inline on
+     * the head it finds. It cannot fail there (a worker of that pool). */
     if (w != NULL)
-        ws_blocking(w, io_call_run, &c);
+        (void)ws_run(ws_worker_pool(w), io_call_enter, &c);
     else
         fn(arg);
 }

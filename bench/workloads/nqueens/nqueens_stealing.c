@@ -16,16 +16,16 @@ struct nq_st_frame {
     struct nq_board b; /* the child's own copy of the board */
 };
 
-static int64_t nq_st_rec(ws_worker *w, unsigned n, unsigned j, const struct nq_board *b);
+static int64_t nq_st_rec(ws_worker *w, ws_head h, unsigned n, unsigned j, const struct nq_board *b);
 
-static void nq_st_task(ws_worker *w, ws_task *t)
+static void nq_st_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct nq_st_frame *f = WS_CONTAINER_OF(t, struct nq_st_frame, task);
-    f->count = nq_st_rec(w, f->n, f->j, &f->b);
+    f->count = nq_st_rec(w, h, f->n, f->j, &f->b);
 }
 
 /* Solutions below a board with rows [0, j) filled: one spawn per valid column of row j. */
-static int64_t nq_st_rec(ws_worker *w, unsigned n, unsigned j, const struct nq_board *b)
+static int64_t nq_st_rec(ws_worker *w, ws_head h, unsigned n, unsigned j, const struct nq_board *b)
 {
     struct nq_st_frame f[NQ_MAX_N]; /* the frames of this node's children */
     unsigned k = 0;
@@ -40,23 +40,25 @@ static int64_t nq_st_rec(ws_worker *w, unsigned n, unsigned j, const struct nq_b
         f[k].b.q[j] = (char)c;
         f[k].n = n;
         f[k].j = j + 1;
-        ws_spawn(w, &f[k].task, nq_st_task);
+        h = ws_spawn(w, h, &f[k].task, nq_st_task);
         k++;
     }
     while (k > 0) { /* newest first */
         k--;
-        if (ws_reclaim(w, &f[k].task))
-            f[k].count = nq_st_rec(w, n, j + 1, &f[k].b);
+        int mine;
+        h = ws_reclaim(w, h, &f[k].task, &mine);
+        if (mine)
+            f[k].count = nq_st_rec(w, h, n, j + 1, &f[k].b);
         sum += f[k].count;
     }
     return sum;
 }
 
-static void nqueens_stealing_root(ws_worker *w, void *arg)
+static void nqueens_stealing_root(ws_worker *w, ws_head h, void *arg)
 {
     struct nq_state *s = arg;
     struct nq_board b = {{0}};
-    s->a.got = nq_st_rec(w, s->n, 0, &b);
+    s->a.got = nq_st_rec(w, h, s->n, 0, &b);
 }
 
 int nqueens_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)

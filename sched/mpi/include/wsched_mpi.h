@@ -11,7 +11,7 @@
  * prefix), copied by value, never a pointer, since they cross ranks. The
  * user supplies four functions, as in GLB:
  *   process  one item; it may push new items (ws_mpi_push) and fork-join
- *            inside the item with the worker it runs on;
+ *            inside the item with the worker and head it runs on;
  *   split    the local bag: move a chunk of it out, for a thief;
  *   merge    a received chunk into the local bag;
  *   reduce   one result into another: the per-worker results of a rank,
@@ -75,15 +75,17 @@ typedef struct ws_mpi_ctx ws_mpi_ctx;
 
 struct ws_mpi_ops {
     /*
-     * Processes one item: a copy the callback may modify. result is the
-     * calling worker's accumulator (result_size bytes), reduced into the
-     * rank's and then the global result at the end. It may push items
-     * (ws_mpi_push), and spawn and sync with ws_mpi_worker(ctx) in pool
-     * mode (tasks it spawns may push too). Returns 0, or a negative errno,
+     * Processes one item: a copy the callback may modify. It runs as a
+     * task: w and h are its worker and head (wsched.h) in pool mode, both
+     * NULL in inline mode. result is the calling worker's accumulator
+     * (result_size bytes), reduced into the rank's and then the global
+     * result at the end. It may push items (ws_mpi_push), and in pool mode
+     * spawn and sync from h, syncing all it spawns before it returns
+     * (tasks it spawns may push too). Returns 0, or a negative errno,
      * which stops the run: every rank drops its items and ws_mpi_run
      * returns that error everywhere.
      */
-    int (*process)(ws_mpi_ctx *ctx, void *item, void *result, void *user);
+    int (*process)(ws_mpi_ctx *ctx, ws_worker *w, ws_head h, void *item, void *result, void *user);
     /*
      * Moves a chunk of at most max items (max >= 1) out of the bag of *n
      * items at items (item size `size`) into chunk, and returns how many it
@@ -196,7 +198,7 @@ WS_MPI_API int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg,
  */
 WS_MPI_API int ws_mpi_push(ws_mpi_ctx *ctx, const void *item);
 
-/* The worker running process() (pool mode), for ws_spawn/ws_sync; NULL inline. */
+/* The worker running process() (pool mode), the w it was given; NULL inline. */
 WS_MPI_API ws_worker *ws_mpi_worker(const ws_mpi_ctx *ctx);
 /* This rank and the number of ranks. */
 WS_MPI_API int ws_mpi_rank(const ws_mpi_ctx *ctx);

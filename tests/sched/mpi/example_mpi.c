@@ -9,10 +9,12 @@ struct range {
     long lo, hi;
 };
 
-static int process(ws_mpi_ctx *ctx, void *item, void *result, void *user)
+static int process(ws_mpi_ctx *ctx, ws_worker *w, ws_head h, void *item, void *result, void *user)
 {
     struct range *r = item;
     long *count = result;
+    (void)w; /* no fork-join inside an item here */
+    (void)h;
     (void)user;
     if (r->hi - r->lo > 1000) { /* too big: two halves, which idle ranks may steal */
         struct range a = {r->lo, (r->lo + r->hi) / 2}, b = {a.hi, r->hi};

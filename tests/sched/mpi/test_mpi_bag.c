@@ -64,10 +64,11 @@ struct bm_user {
 
 static unsigned g_spin = 2000; /* xorshift rounds per index: enough work that steals matter */
 
-static void mark(ws_worker *w, size_t b, size_t e, void *arg)
+static void mark(ws_worker *w, ws_head h, size_t b, size_t e, void *arg)
 {
     struct counts *res = arg;
     (void)w;
+    (void)h;
     for (size_t i = b; i < e; i++) {
         uint64_t x = i + 1;
         for (unsigned k = 0; k < g_spin; k++) {
@@ -86,19 +87,22 @@ struct push_task {
     int err;
 };
 
-static void push_fn(ws_worker *w, ws_task *t)
+static void push_fn(ws_worker *w, ws_head h, ws_task *t)
 {
     struct push_task *p = WS_CONTAINER_OF(t, struct push_task, task);
     (void)w;
+    (void)h;
     p->err = ws_mpi_push(p->ctx, &p->r);
 }
 
-static int bm_process(ws_mpi_ctx *ctx, void *item, void *result, void *user)
+static int bm_process(ws_mpi_ctx *ctx, ws_worker *w, ws_head h, void *item, void *result,
+                      void *user)
 {
     struct range r;
     struct bm_user *u = user;
-    ws_worker *w = ws_mpi_worker(ctx);
 
+    if (ws_mpi_worker(ctx) != w)
+        return -EPROTO; /* both name the worker running the item */
     memcpy(&r, item, sizeof(r));
     if (u->fail_rank == ws_mpi_rank(ctx) &&
         __atomic_add_fetch(&u->seen, 1, __ATOMIC_RELAXED) == 100)
@@ -111,9 +115,10 @@ static int bm_process(ws_mpi_ctx *ctx, void *item, void *result, void *user)
         struct range left = {r.lo, mid};
         if (w != NULL) {
             struct push_task p = {.ctx = ctx, .r = {mid, r.hi}};
-            ws_spawn(w, &p.task, push_fn);
+            h = ws_spawn(w, h, &p.task, push_fn);
             int e = ws_mpi_push(ctx, &left);
-            ws_sync(w, &p.task);
+            h = ws_sync(w, h, &p.task);
+            (void)h;
             return e ? e : p.err;
         }
         struct range right = {mid, r.hi};
@@ -121,8 +126,8 @@ static int bm_process(ws_mpi_ctx *ctx, void *item, void *result, void *user)
         return e ? e : ws_mpi_push(ctx, &right);
     }
     if (w != NULL)
-        return ws_parallel_for(w, r.lo, r.hi, 16, mark, result);
-    mark(NULL, r.lo, r.hi, result);
+        return ws_parallel_for(w, h, r.lo, r.hi, 16, mark, result);
+    mark(NULL, NULL, r.lo, r.hi, result);
     return 0;
 }
 
