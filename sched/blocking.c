@@ -61,8 +61,8 @@
  *  [M6] release decrement of spares_live by an exiting spare; pairs with
  *       [M7]: its last accesses to the pool happen before the free
  *  [M7] acquire load of spares_live in ws__spares_stop
- *  [M8] relaxed loads of searching and the sleeper count: a hint (see
- *       ws__some_worker_idle)
+ *  [M8] relaxed loads of searching, searching_spares and the workers'
+ *       sleeper bits: a hint (see ws__some_worker_idle)
  */
 #include <errno.h>
 #include <limits.h>
@@ -344,14 +344,30 @@ void ws__spares_stop(struct ws_pool *p)
 /* ------------------------------------------------------------------ */
 /* ws_blocking                                                        */
 
-/* Is a worker other than the caller looking for work or asleep? A hint
- * ([M8] relaxed loads): a worker that goes idle just after is one the pool
- * did not need; one that stops being idle just after found work, and the
- * next blocking call compensates. */
+/* Is a worker (not a spare) other than the caller looking for work or
+ * asleep? A hint ([M8] relaxed loads): a worker that goes idle just after
+ * is one the pool did not need; one that stops being idle just after found
+ * work, and the next blocking call compensates. Spares do not count: an
+ * idle spare is about to retire when permits are overdrawn, which they are
+ * right after a blocking call returned, so a second call that counted on
+ * it found its published tasks run by no one until it returned (seen as a
+ * stall of the whole call on a 1-worker pool by a review, 2026-12-01;
+ * test_blocking's back-to-back case). */
 static bool ws__some_worker_idle(struct ws_pool *p)
 {
-    return atomic_load_explicit(&p->searching, memory_order_relaxed) != 0 ||
-           atomic_load_explicit(&p->sleepers.count, memory_order_relaxed) != 0;
+    uint32_t searching = atomic_load_explicit(&p->searching, memory_order_relaxed);
+    if (searching > atomic_load_explicit(&p->searching_spares, memory_order_relaxed))
+        return true;
+    /* The sleeper bits of workers [0, nworkers): spares' slots come after. */
+    for (unsigned i = 0; i * 64 < p->nworkers; i++) {
+        uint64_t m = atomic_load_explicit(&p->sleepers.mask[i], memory_order_relaxed);
+        unsigned left = p->nworkers - i * 64;
+        if (left < 64)
+            m &= ((uint64_t)1 << left) - 1;
+        if (m != 0)
+            return true;
+    }
+    return false;
 }
 
 int ws_blocking(ws_worker *w, ws_head h, ws_fn fn, void *arg)

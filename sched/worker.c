@@ -579,6 +579,18 @@ static bool ws__may_defer_wake(struct ws_worker *w, bool left_poller)
     return !ws__work_visible(p);
 }
 
+/* Adds d to the count of searchers (and of searching spares, for a
+ * spare); returns the count before. relaxed: hints that steer wake-ups and
+ * ws_blocking's choice (blocking.c's [M8]); a sleeper rechecks for work
+ * after [K2], so a wake-up they make us miss is caught there. */
+static uint32_t ws__searching_add(struct ws_worker *w, int32_t d)
+{
+    struct ws_pool *p = w->pool;
+    if (ws__spare_index(w) >= 0)
+        atomic_fetch_add_explicit(&p->searching_spares, (uint32_t)d, memory_order_relaxed);
+    return atomic_fetch_add_explicit(&p->searching, (uint32_t)d, memory_order_relaxed);
+}
+
 void ws__idle_loop(struct ws_worker *w)
 {
     struct ws_pool *p = w->pool;
@@ -586,8 +598,7 @@ void ws__idle_loop(struct ws_worker *w)
         uint64_t t0 = ws__now_ns();
         /* relaxed: a statistic with one writer (see ws__stat_add). */
         atomic_store_explicit(&w->stats.spawns, w->dq.own.nspawn, memory_order_relaxed);
-        /* relaxed: the count of searchers only steers wake-ups (a hint). */
-        atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed);
+        ws__searching_add(w, 1);
         ws_task *x = NULL;
         bool root = false, left_poller = false;
         unsigned rounds = 0;
@@ -601,17 +612,14 @@ void ws__idle_loop(struct ws_worker *w)
                 ws__idle_pause(w, &bo, ws__idle_ready, NULL);
                 continue;
             }
-            /* relaxed: searching is a hint; a wake-up it misses is caught
-             * by the sleeper's own check after [K2] in ws__park(). */
-            atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
+            ws__searching_add(w, -1);
             left_poller = ws__park(w, ws__idle_ready, NULL);
-            atomic_fetch_add_explicit(&p->searching, 1, memory_order_relaxed); /* same */
+            ws__searching_add(w, 1);
             rounds = 0;
             bo = WS__BACKOFF_MIN;
         }
-        /* relaxed: a hint, as above; at worst one wake-up too many or few,
-         * and a sleeper rechecks for work after [K2]. */
-        uint32_t before = atomic_fetch_sub_explicit(&p->searching, 1, memory_order_relaxed);
+        /* At worst one wake-up too many or few (see ws__searching_add). */
+        uint32_t before = ws__searching_add(w, -1);
         ws__stat_add(&w->stats.idle_ns, ws__now_ns() - t0);
         if (x == NULL)
             return; /* exiting, or a spare that retired */

@@ -130,6 +130,59 @@ static void test_standin(void)
     printf("a spare stood in for a blocked worker of a 1-worker pool\n");
 }
 
+/* ---- back-to-back blocking calls ------------------------------------------ */
+
+struct b2b_kid {
+    ws_task task;
+    atomic_int ran;
+};
+
+static void b2b_kid_fn(ws_worker *w, ws_head h, ws_task *t)
+{
+    (void)w;
+    (void)h;
+    /* release: the blocked caller's acquire below sees it. */
+    atomic_store_explicit(&WS_CONTAINER_OF(t, struct b2b_kid, task)->ran, 1, memory_order_release);
+}
+
+static void b2b_wait(ws_worker *w, ws_head h, void *arg)
+{
+    (void)w;
+    (void)h;
+    struct b2b_kid *k = arg;
+    /* Only a spare can run the kid while we block here. */
+    while (!atomic_load_explicit(&k->ran, memory_order_acquire))
+        api_sleep_ms(1);
+}
+
+static void b2b_root(ws_worker *w, ws_head h, void *arg)
+{
+    (void)arg;
+    struct b2b_kid k;
+    atomic_init(&k.ran, 0);
+    h = ws_spawn(w, h, &k.task, b2b_kid_fn);
+    CHECK_EQ(ws_blocking(w, h, b2b_wait, &k), 0);
+    h = ws_sync(w, h, &k.task);
+}
+
+/* A blocking call right after another, on a 1-worker pool: the first one's
+ * spare is idle and about to retire (permits are overdrawn until it does),
+ * so the second must not count on it. Until 2026-12-01 it did, and every
+ * other call's published kid waited for the whole call (here: forever). */
+static void test_back_to_back(void)
+{
+    ws_pool *p = pool_with(1, 0, 0);
+    watchdog_arm(60, "a blocking call right after another, its kid run by no spare");
+    for (int i = 0; i < 50; i++)
+        CHECK_EQ(ws_run(p, b2b_root, NULL), 0);
+    watchdog_disarm();
+    struct ws_worker_stats t = blocking_stats(p);
+    CHECK_EQU(t.blocking, 50);
+    CHECK_EQU(t.uncompensated, 0);
+    CHECK_EQ(ws_pool_destroy(p), 0);
+    printf("50 back-to-back blocking calls, each kid run by a spare meanwhile\n");
+}
+
 /* ---- nested blocking calls with fork-join work ---------------------------- */
 
 struct nest {
@@ -521,6 +574,7 @@ int main(int argc, char **argv)
     test_spare_cannot_start(); /* first: it forks, best done with one thread */
     test_edges();
     test_standin();
+    test_back_to_back();
     test_nested();
     test_exhausted();
     test_idle_other();
