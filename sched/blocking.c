@@ -5,8 +5,9 @@
  * Theory
  * ------
  * A worker about to block publishes its private tasks (so nothing waits
- * behind the block) and, unless another worker is idle (then the pool
- * still has a thread free to run whatever comes), hands its permit to run
+ * behind the block) and, unless another worker (not a spare, which may be
+ * about to retire) is idle (then the pool still has a thread free to run
+ * whatever comes), hands its permit to run
  * to a spare: an idle spare thread, or a new one in a free spare slot. A spare is a worker like any
  * other, in a slot of its own after the pool's workers: its own deque and
  * root queue, a victim and a thief. When fn returns, the blocked worker
@@ -387,8 +388,8 @@ int ws_blocking(ws_worker *w, ws_head h, ws_fn fn, void *arg)
     bool handed = false;
     if (outer) {
         ws__stat_add(&w->stats.blocking, 1);
-        /* Another worker idle (searching, or asleep and so woken by new
-         * work): the pool keeps its parallelism without a spare, and a
+        /* Another worker (not a spare) idle (searching, or asleep and so
+         * woken by new work): the pool keeps its parallelism without a spare, and a
          * call that does not block costs no wake-up. Otherwise a spare. */
         if (!ws__some_worker_idle(p)) {
             handed = p->nslots > p->nworkers && ws__spare_activate(p);

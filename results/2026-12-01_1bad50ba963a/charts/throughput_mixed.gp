@@ -1,0 +1,29 @@
+# mixed: throughput against concurrency
+# Written by wsreport from ../results.csv; data in throughput_mixed.dat.
+# Redraw in this directory with: gnuplot throughput_mixed.gp
+set terminal svg size 900,540 dynamic noenhanced font 'sans-serif,14' background rgb 'white'
+set encoding utf8
+set output 'throughput_mixed.svg'
+set title 'mixed: throughput against concurrency'
+set xlabel 'workers (threads or processes, log2 scale)'
+set ylabel 'throughput (tasks/s, log scale)'
+set title font 'sans-serif,16'
+set border 3
+set tics nomirror
+set grid ytics lc rgb '#d9d9d9' dt 3
+set key outside right top spacing 1.3
+set logscale x 2
+set xtics (1, 2, 4, 8, 16, 256)
+set xrange [0.714286:358.4]
+set logscale y 10
+set yrange [100:10000]
+set format y '%.0s %c'
+set ytics (100, 200, 500, 1000, 2000, 5000, 10000)
+plot 'throughput_mixed.dat' index 0 using 1:2 with linespoints lw 2.5 pt 5 ps 1.4 lc rgb '#e69f00' title 'threadpool', \
+     'throughput_mixed.dat' index 1 using 1:2 with linespoints lw 2.5 pt 9 ps 1.4 lc rgb '#cc79a7' title 'procpool', \
+     'throughput_mixed.dat' index 2 using 1:2 with linespoints lw 2.5 pt 13 ps 1.4 lc rgb '#0072b2' title 'stealing', \
+     'throughput_mixed.dat' index 3 using 1:2 with linespoints lw 2.5 pt 11 ps 1.4 lc rgb '#d55e00' title 'openmp', \
+     'throughput_mixed.dat' index 4 using 1:2 with linespoints lw 2.5 pt 15 ps 1.4 lc rgb '#009e73' title 'tbb', \
+     'throughput_mixed.dat' index 5 using 1:2 with linespoints lw 2.5 pt 6 ps 1.4 lc rgb '#999933' title 'eventloop', \
+     'throughput_mixed.dat' index 6 using 1:2 with linespoints lw 2.5 pt 8 ps 1.4 lc rgb '#882255' title 'eventloop-cores', \
+     'throughput_mixed.dat' index 7 using 1:2 with linespoints lw 2.5 pt 4 ps 1.4 lc rgb '#56b4e9' title 'stealing-async'
