@@ -297,9 +297,11 @@ static void st_ev_root(ws_worker *w, ws_head h, void *arg)
 
 static int st_ev_run(struct exec *x, size_t n, ev_start_fn start, void *arg)
 {
-    struct ev_ctx c = {.x = x, .start = start, .arg = arg, .n = n};
     if (x == NULL || start == NULL)
         return -EINVAL;
+    /* The pool's own exec, never a body's view: continuations run on other
+     * workers and heads, and their forkn() must enter by ws_run. */
+    struct ev_ctx c = {.x = x->pool_x != NULL ? x->pool_x : x, .start = start, .arg = arg, .n = n};
     if (n == 0)
         return 0;
     atomic_init(&c.left, n);
