@@ -62,8 +62,8 @@
  *  [M6] release decrement of spares_live by an exiting spare; pairs with
  *       [M7]: its last accesses to the pool happen before the free
  *  [M7] acquire load of spares_live in ws__spares_stop
- *  [M8] relaxed loads of searching, searching_spares and the workers'
- *       sleeper bits: a hint (see ws__some_worker_idle)
+ *  [M8] relaxed loads of searching_workers and the workers' sleeper bits:
+ *       a hint (see ws__some_worker_idle)
  */
 #include <errno.h>
 #include <limits.h>
@@ -356,8 +356,7 @@ void ws__spares_stop(struct ws_pool *p)
  * test_blocking's back-to-back case). */
 static bool ws__some_worker_idle(struct ws_pool *p)
 {
-    uint32_t searching = atomic_load_explicit(&p->searching, memory_order_relaxed);
-    if (searching > atomic_load_explicit(&p->searching_spares, memory_order_relaxed))
+    if (atomic_load_explicit(&p->searching_workers, memory_order_relaxed) != 0)
         return true;
     /* The sleeper bits of workers [0, nworkers): spares' slots come after. */
     for (unsigned i = 0; i * 64 < p->nworkers; i++) {

@@ -196,7 +196,7 @@ static int ws__pool_init(struct ws_pool *p, const struct ws_config *c)
         return err;
     p->reactor_ready = true;
     atomic_init(&p->searching, 0);
-    atomic_init(&p->searching_spares, 0);
+    atomic_init(&p->searching_workers, 0);
     atomic_init(&p->gate, 0);
     atomic_init(&p->exit, 0);
     atomic_init(&p->hooks, NULL);

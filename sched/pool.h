@@ -98,7 +98,7 @@ struct ws_pool {
     _Atomic(const struct ws__hooks *) hooks; /* test hooks (inject.h); NULL in normal use */
 
     alignas(WS__LINE) _Atomic uint32_t searching; /* workers looking for work */
-    _Atomic uint32_t searching_spares;            /* of those, spares (ws_blocking) */
+    _Atomic uint32_t searching_workers;           /* of those, workers, not spares (ws_blocking) */
 
     /* Waits and timers (reactor.c). */
     alignas(WS__LINE) struct ws__reactor reactor;

@@ -310,7 +310,10 @@ WS_API int ws_blocking(ws_worker *w, ws_head h, ws_fn fn, void *arg);
 
 /* The worker running the calling thread, or NULL outside any pool. */
 WS_API ws_worker *ws_worker_self(void);
-/* The worker's index in [0, ws_pool_workers()). */
+/* The worker's index: in [0, ws_pool_workers()) for the pool's workers;
+ * a spare thread standing in for a blocked worker (ws_blocking) has its
+ * slot's index, from ws_pool_workers() up to that plus max_blocking, as
+ * ws_pool_stats numbers them. */
 WS_API unsigned ws_worker_id(const ws_worker *w);
 /*
  * Bytes left on the calling worker's stack below the caller's frame: how

@@ -33,6 +33,7 @@
 #include "bag.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -284,14 +285,40 @@ static void run_items(struct ws_mpi_ctx *r, ws_worker *w, ws_head h, struct wsm_
     }
 }
 
+int wsm_part_result(struct ws_mpi_ctx *r, struct wsm_worker *me)
+{
+    if (me->result != NULL)
+        return 0;
+    me->result = malloc(r->rsz ? r->rsz : 1);
+    if (me->result == NULL)
+        return -ENOMEM;
+    if (r->result_init != NULL)
+        memcpy(me->result, r->result_init, r->rsz);
+    else
+        memset(me->result, 0, r->rsz);
+    return 0;
+}
+
+/* The calling worker's part, or NULL if w is not one of the pool's slots.
+ * A spare (ws_worker_id past the workers) runs a loop only while it stands
+ * in for a worker blocked in ws_blocking, and only one thread holds a spare
+ * slot at a time (blocking.c's [M1]/[M3] order their turns). */
+static struct wsm_worker *wsm_part(struct ws_mpi_ctx *r, ws_worker *w)
+{
+    unsigned id = w != NULL ? ws_worker_id(w) : UINT_MAX;
+    return id < r->nparts ? &r->w[id] : NULL;
+}
+
 static void loop_task(ws_worker *w, ws_head h, ws_task *t)
 {
     struct wsm_loop *f = WS_CONTAINER_OF(t, struct wsm_loop, task);
     struct ws_mpi_ctx *r = f->r;
     char stackbuf[256], *item = r->isz <= sizeof(stackbuf) ? stackbuf : malloc(r->isz);
-    struct wsm_worker *me = w ? &r->w[ws_worker_id(w)] : NULL;
+    struct wsm_worker *me = wsm_part(r, w);
 
-    if (me != NULL && item != NULL) {
+    if (me != NULL && item != NULL && wsm_part_result(r, me) != 0) {
+        wsm_fail(r, -ENOMEM);
+    } else if (me != NULL && item != NULL) {
         uint64_t t0 = me->depth == 0 ? wsm_now_ns() : 0;
         me->depth++;
         run_items(r, w, h, me, item);
@@ -355,9 +382,8 @@ int ws_mpi_push(ws_mpi_ctx *r, const void *item)
         me = &r->w[0];
     } else {
         ws_worker *w = ws_worker_self();
-        if (w == NULL || ws_worker_pool(w) != r->pool)
+        if (w == NULL || ws_worker_pool(w) != r->pool || (me = wsm_part(r, w)) == NULL)
             return -EINVAL;
-        me = &r->w[ws_worker_id(w)];
     }
     if (me->depth == 0 && r->mode == WS_MPI_POOL) {
         /* A task an item spawned, stolen by a worker with no loop: its items

@@ -82,12 +82,15 @@ struct ws_mpi_ctx {
     enum ws_mpi_mode mode;
     ws_pool *pool;
     unsigned nworkers; /* pool workers, or 1 inline */
+    unsigned nparts;   /* w[]: the pool's slots (workers, then spare slots, since a spare
+                        * standing in for a worker blocked in ws_blocking may run a loop:
+                        * ws_worker_id is its slot), or 1 inline */
     size_t chunk;
     uint64_t poll_ns;
     unsigned attempts;
     const void *result_init;
 
-    struct wsm_worker *w; /* nworkers of them */
+    struct wsm_worker *w; /* nparts of them; a spare slot's result is made at first use */
 
     /* Inside the rank, under lock. */
     pthread_mutex_t lock;
@@ -154,6 +157,10 @@ bool wsm_bag_passive(struct ws_mpi_ctx *r);
 void wsm_bag_drop(struct ws_mpi_ctx *r);
 /* Runs the items of the calling thread's rank until it has none (inline mode). */
 void wsm_inline_run(struct ws_mpi_ctx *r);
+/* Makes a part's result accumulator if it has none (from result_init, or
+ * zeros): at creation for the workers, at first use for a spare slot. 0 or
+ * -ENOMEM. */
+int wsm_part_result(struct ws_mpi_ctx *r, struct wsm_worker *me);
 /* Records err as the run's failure (first one wins) and starts an abort. */
 void wsm_fail(struct ws_mpi_ctx *r, int err);
 

@@ -202,20 +202,14 @@ static int rank_alloc(struct ws_mpi_ctx *r)
 {
     /* Each worker's part on its own cache line (alignas in bag.h): calloc
      * does not align to 64. sizeof is a multiple of the alignment. */
-    size_t wbytes = r->nworkers * sizeof(*r->w);
+    size_t wbytes = r->nparts * sizeof(*r->w);
     r->w = aligned_alloc(alignof(struct wsm_worker), wbytes);
     if (r->w == NULL)
         return -ENOMEM;
     memset(r->w, 0, wbytes);
-    for (unsigned i = 0; i < r->nworkers; i++) {
-        r->w[i].result = malloc(r->rsz ? r->rsz : 1);
-        if (r->w[i].result == NULL)
+    for (unsigned i = 0; i < r->nworkers; i++)
+        if (wsm_part_result(r, &r->w[i]) != 0)
             return -ENOMEM;
-        if (r->result_init != NULL)
-            memcpy(r->w[i].result, r->result_init, r->rsz);
-        else
-            memset(r->w[i].result, 0, r->rsz);
-    }
     if (r->mode == WS_MPI_POOL) {
         r->frames = calloc(r->nworkers, sizeof(*r->frames));
         if (r->frames == NULL)
@@ -231,7 +225,7 @@ static int rank_alloc(struct ws_mpi_ctx *r)
 
 static void rank_free(struct ws_mpi_ctx *r)
 {
-    for (unsigned i = 0; r->w != NULL && i < r->nworkers; i++) {
+    for (unsigned i = 0; r->w != NULL && i < r->nparts; i++) {
         free(r->w[i].st.items);
         free(r->w[i].result);
     }
@@ -318,8 +312,9 @@ static int reduce_all(struct ws_mpi_ctx *r, void *acc)
     void *tmp = malloc(r->rsz);
     int err = tmp ? 0 : -ENOMEM;
     memcpy(acc, r->w[0].result, r->rsz);
-    for (unsigned i = 1; i < r->nworkers; i++)
-        r->ops->reduce(acc, r->w[i].result, r->rsz, r->user);
+    for (unsigned i = 1; i < r->nparts; i++)
+        if (r->w[i].result != NULL) /* a spare slot no loop ran on has none */
+            r->ops->reduce(acc, r->w[i].result, r->rsz, r->user);
     for (int mask = 1; mask < r->nranks; mask <<= 1) {
         if (r->rank & mask) {
             MPI_Send(acc, (int)r->rsz, MPI_BYTE, r->rank - mask, WSM_DONE + 1, r->comm);
@@ -414,6 +409,7 @@ int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg, const struct ws_m
         if (r->rng == 0)
             r->rng = 1;
         r->nworkers = 1;
+        r->nparts = 1;
         if (r->mode == WS_MPI_POOL) {
             r->pool = cfg->pool;
             if (r->pool == NULL) {
@@ -430,8 +426,11 @@ int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg, const struct ws_m
                 mine.err = -EINVAL;
                 mine.what = W_WORKER;
             }
-            if (r->pool != NULL)
-                r->nworkers = ws_pool_workers(r->pool);
+            struct ws_pool_info info;
+            if (r->pool != NULL && ws_pool_info(r->pool, &info) == 0) {
+                r->nworkers = info.workers;
+                r->nparts = info.workers + info.max_blocking;
+            }
         }
         if (mine.err == 0 && rank_alloc(r) != 0) {
             mine.err = -ENOMEM;
@@ -479,13 +478,13 @@ int ws_mpi_run(MPI_Comm comm, const struct ws_mpi_config *cfg, const struct ws_m
         err = agree_failure(r, reduce_all(r, result), msg, sizeof(msg));
     memcpy(stats, &r->st, sizeof(*stats));
     stats->items = 0;
-    for (unsigned i = 0; i < r->nworkers; i++)
+    for (unsigned i = 0; i < r->nparts; i++)
         stats->items += r->w[i].items;
     stats->workers = r->nworkers;
     stats->passive_ns = r->passive_ns;
     /* Idle: thread-time outside item loops (pool), or without items (inline). */
     uint64_t busy = 0, wall = wsm_now_ns() - t0;
-    for (unsigned i = 0; i < r->nworkers; i++)
+    for (unsigned i = 0; i < r->nparts; i++)
         busy += r->w[i].busy_ns;
     stats->idle_ns = r->mode == WS_MPI_POOL
                          ? (wall * r->nworkers > busy ? wall * r->nworkers - busy : 0)

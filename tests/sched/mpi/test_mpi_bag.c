@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <wsched_mpi.h>
@@ -47,6 +48,7 @@ static unsigned g_workers = 2;
 static size_t g_chunk;
 static unsigned g_poll_us;
 static long g_kill_after = -1;
+static int g_blocking; /* --blocking: leaves run inside ws_blocking, so spares run loops */
 static ws_pool *g_pool;
 
 struct range {
@@ -95,6 +97,23 @@ static void push_fn(ws_worker *w, ws_head h, ws_task *t)
     p->err = ws_mpi_push(p->ctx, &p->r);
 }
 
+/* A leaf inside ws_blocking: it sleeps a little first, so that a spare
+ * stands in and takes the rank's loops meanwhile (a spare has a slot of
+ * its own, past the workers: its own part and accumulator). */
+struct blk {
+    void *result;
+    uint64_t lo, hi;
+    int err;
+};
+
+static void blk_fn(ws_worker *w, ws_head h, void *arg)
+{
+    struct blk *b = arg;
+    struct timespec ts = {0, 200000};
+    nanosleep(&ts, NULL);
+    b->err = ws_parallel_for(w, h, b->lo, b->hi, 16, mark, b->result);
+}
+
 static int bm_process(ws_mpi_ctx *ctx, ws_worker *w, ws_head h, void *item, void *result,
                       void *user)
 {
@@ -124,6 +143,11 @@ static int bm_process(ws_mpi_ctx *ctx, ws_worker *w, ws_head h, void *item, void
         struct range right = {mid, r.hi};
         int e = ws_mpi_push(ctx, &left);
         return e ? e : ws_mpi_push(ctx, &right);
+    }
+    if (w != NULL && g_blocking) {
+        struct blk b = {result, r.lo, r.hi, 0};
+        int e = ws_blocking(w, h, blk_fn, &b);
+        return e ? e : b.err;
     }
     if (w != NULL)
         return ws_parallel_for(w, h, r.lo, r.hi, 16, mark, result);
@@ -380,6 +404,8 @@ int main(int argc, char **argv)
             g_chunk = (size_t)atoi(argv[++i]);
         else if (strcmp(argv[i], "--poll-us") == 0 && i + 1 < argc)
             g_poll_us = (unsigned)atoi(argv[++i]);
+        else if (strcmp(argv[i], "--blocking") == 0)
+            g_blocking = 1;
         else if (strcmp(argv[i], "--spin") == 0 && i + 1 < argc)
             g_spin = (unsigned)atoi(argv[++i]);
         else if (strcmp(argv[i], "--kill-after") == 0 && i + 1 < argc)
