@@ -356,18 +356,9 @@ void ws__spares_stop(struct ws_pool *p)
  * test_blocking's back-to-back case). */
 static bool ws__some_worker_idle(struct ws_pool *p)
 {
-    if (atomic_load_explicit(&p->searching_workers, memory_order_relaxed) != 0)
-        return true;
     /* The sleeper bits of workers [0, nworkers): spares' slots come after. */
-    for (unsigned i = 0; i * 64 < p->nworkers; i++) {
-        uint64_t m = atomic_load_explicit(&p->sleepers.mask[i], memory_order_relaxed);
-        unsigned left = p->nworkers - i * 64;
-        if (left < 64)
-            m &= ((uint64_t)1 << left) - 1;
-        if (m != 0)
-            return true;
-    }
-    return false;
+    return atomic_load_explicit(&p->searching_workers, memory_order_relaxed) != 0 ||
+           ws__sleepers_among(&p->sleepers, p->nworkers, UINT_MAX) != 0;
 }
 
 int ws_blocking(ws_worker *w, ws_head h, ws_fn fn, void *arg)

@@ -96,6 +96,21 @@ void ws__sleepers_destroy(struct ws__sleepers *s)
     s->mask = NULL;
 }
 
+unsigned ws__sleepers_among(struct ws__sleepers *s, unsigned n, unsigned except)
+{
+    unsigned count = 0;
+    for (unsigned i = 0; i * 64 < n; i++) {
+        /* relaxed: a hint; a bit says "may be asleep". */
+        uint64_t m = atomic_load_explicit(&s->mask[i], memory_order_relaxed);
+        if (n - i * 64 < 64)
+            m &= ((uint64_t)1 << (n - i * 64)) - 1;
+        if (except / 64 == i)
+            m &= ~((uint64_t)1 << (except % 64));
+        count += (unsigned)__builtin_popcountll(m);
+    }
+    return count;
+}
+
 static void ws__retract(struct ws__sleepers *s, unsigned id)
 {
     /* relaxed: leaving the set needs no ordering; a waker that still picks

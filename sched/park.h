@@ -26,6 +26,9 @@ struct ws__sleepers {
 
 int ws__sleepers_init(struct ws__sleepers *s, unsigned nworkers);
 void ws__sleepers_destroy(struct ws__sleepers *s);
+/* How many of slots [0, n) other than `except` may be asleep (their bits
+ * set). A hint: relaxed loads of the words, each read once. */
+unsigned ws__sleepers_among(struct ws__sleepers *s, unsigned n, unsigned except);
 
 /*
  * Puts w to sleep unless ready(w, arg) holds after it has announced itself.

@@ -132,7 +132,7 @@ void ws__run_task(struct ws_worker *w, ws_task *t)
 ws_head ws__spawn_slow(ws_worker *w, ws_head head)
 {
     struct ws__deque *d = &w->dq;
-    d->own.head = WS__SLOT(head);
+    ws__enter(w, head);
     if (d->overflow) {
         /* The fast path wrote the task to the sink: keep it on the private
          * spill stack instead. */
@@ -189,14 +189,14 @@ static int ws__reclaim(struct ws_worker *w, ws_task *expect)
 
 struct ws__reclaimed ws__reclaim_slow(ws_worker *w, ws_head head)
 {
-    w->dq.own.head = WS__SLOT(head);
+    ws__enter(w, head);
     int got = ws__reclaim(w, NULL);
     return (struct ws__reclaimed){ws__head_of(w->dq.own.head), got};
 }
 
 ws_head ws__sync_slow(ws_worker *w, ws_task *t, ws_head head)
 {
-    w->dq.own.head = WS__SLOT(head);
+    ws__enter(w, head);
     if (ws__reclaim(w, t))
         ws__run_task(w, t);
     return ws__head_of(w->dq.own.head);
@@ -563,19 +563,14 @@ static bool ws__idle_ready(struct ws_worker *w, void *arg)
 static bool ws__may_defer_wake(struct ws_worker *w, bool left_poller)
 {
     struct ws_pool *p = w->pool;
-    struct ws__sleepers *s = &p->sleepers;
     if (left_poller || ws__spare_index(w) >= 0)
         return false;
     /* relaxed: hints, as above ([Y1] and [M5] are read the same way). */
     if (atomic_load_explicit(&p->reactor.armed, memory_order_relaxed) != 0 ||
         atomic_load_explicit(&p->spares_active, memory_order_relaxed) != 0)
         return false;
-    for (unsigned i = 0; i < p->nworkers; i++) {
-        /* relaxed: a hint; the bit says "may be asleep" (park.c). */
-        uint64_t m = atomic_load_explicit(&s->mask[i / 64], memory_order_relaxed);
-        if (i != w->id && !(m & ((uint64_t)1 << (i % 64))))
-            return false;
-    }
+    if (ws__sleepers_among(&p->sleepers, p->nworkers, w->id) != p->nworkers - 1)
+        return false;
     return !ws__work_visible(p);
 }
 
