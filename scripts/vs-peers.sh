@@ -6,7 +6,8 @@
 #   1. instructions per spawn (callgrind, bench/micro/callgrind-spawn.sh's
 #      (I(fib 30) - I(fib 25)) / Δspawns) for the serial twin, wsched and,
 #      with LACE_DIR, Lace's fib-lace;
-#   2. fib(40) on 1 and 2 workers: wsched, the serial twin, variant:gcc and,
+#   2. fib(40) on 1 and 2 workers: wsched (and its variant:plain), the serial
+#      twins (variant:twin and :loop), variant:gcc and,
 #      with LACE_DIR, fib-lace -w 1/-w 2 40, in ROUNDS interleaved rounds
 #      (one run each per round), with medians and spread (max - min) / median;
 #   3. steal and wake latency (wsbench's micro benchmarks, 3 repetitions,
@@ -75,7 +76,7 @@ echo "$0 --rounds $rounds${LACE_DIR:+ (LACE_DIR=$LACE_DIR)}" >"$out/command.txt"
 
 # ---- 1. instructions per spawn ---------------------------------------------------------------
 echo "vs-peers: callgrind (instructions per spawn)" >&2
-bash bench/micro/callgrind-spawn.sh "$build" serial stealing >"$out/callgrind-spawn.txt"
+bash bench/micro/callgrind-spawn.sh "$build" serial serial:loop stealing stealing:plain >"$out/callgrind-spawn.txt"
 if [ -n "$lace" ]; then
   # The whole computation runs inside the root task's wrapper pfib_WRAP (a
   # thief would enter it too, but with one worker there is none); it is not
@@ -85,7 +86,7 @@ if [ -n "$lace" ]; then
       "$lace" -w 1 "$n" >/dev/null 2>"$tmp/lace.$n.log" || { cat "$tmp/lace.$n.log" >&2; exit 1; }
   done
   awk -v a="$(awk '/^totals:/ {print $2}' "$tmp/lace.25")" -v b="$(awk '/^totals:/ {print $2}' "$tmp/lace.30")" \
-    -v s=$((1346268 - 121392)) 'BEGIN { printf "%-10s %15d %15d %12.1f\n", "fib-lace", a, b, (b - a) / s }' \
+    -v s=$((1346268 - 121392)) 'BEGIN { printf "%-16s %15d %15d %12.1f\n", "fib-lace", a, b, (b - a) / s }' \
     >>"$out/callgrind-spawn.txt"
 fi
 { echo; echo "## instructions per spawn (callgrind, (I(fib 30) - I(fib 25)) / spawns)"; cat "$out/callgrind-spawn.txt"; } >>"$sum"
@@ -133,7 +134,7 @@ ratio() { # label a b
 
 # ---- 2. fib(40) ----------------------------------------------------------------------------
 echo "vs-peers: fib(40), $rounds interleaved rounds" >&2
-f40='^fib/(serial|stealing)/n:40(/variant:gcc)?/workers:[12]/'
+f40='^fib/(serial|stealing)/n:40(/variant:(gcc|loop|plain))?/workers:[12]/'
 for r in $(seq 1 "$rounds"); do
   wsrun "$f40" "$r" "" --suite sched
   if [ -n "$lace" ]; then
@@ -144,13 +145,19 @@ done
 {
   echo; echo "## fib(40), medians of $rounds interleaved rounds"
   summarise '^(fib/[a-z]+/n:40|fib-lace -w [12] 40)'
-  echo "ratios (of medians):"
+  echo "ratios (of medians; plain: fib_stealing.c's variant:plain, every call a call;"
+  echo "  loop: the serial twin of the default shape, fib(n-1) a loop; twin: of plain's):"
+  ratio "stealing w1 / serial loop" fib/stealing/n:40/workers:1 fib/serial/n:40/variant:loop/workers:1
   ratio "stealing w1 / serial twin" fib/stealing/n:40/workers:1 fib/serial/n:40/workers:1
+  ratio "plain w1 / serial twin" fib/stealing/n:40/variant:plain/workers:1 fib/serial/n:40/workers:1
   ratio "stealing w1 / variant:gcc" fib/stealing/n:40/workers:1 fib/serial/n:40/variant:gcc/workers:1
   ratio "stealing w1 / stealing w2 (speed-up)" fib/stealing/n:40/workers:1 fib/stealing/n:40/workers:2
+  ratio "stealing w1 / plain w1" fib/stealing/n:40/workers:1 fib/stealing/n:40/variant:plain/workers:1
   if [ -n "$lace" ]; then
     ratio "stealing w1 / fib-lace -w 1 (target <= 1.0)" fib/stealing/n:40/workers:1 "fib-lace -w 1 40"
     ratio "stealing w2 / fib-lace -w 2 (target <= 0.9)" fib/stealing/n:40/workers:2 "fib-lace -w 2 40"
+    ratio "plain w1 / fib-lace -w 1" fib/stealing/n:40/variant:plain/workers:1 "fib-lace -w 1 40"
+    ratio "plain w2 / fib-lace -w 2" fib/stealing/n:40/variant:plain/workers:2 "fib-lace -w 2 40"
   fi
 } >>"$sum"
 

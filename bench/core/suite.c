@@ -145,6 +145,8 @@ static int add_grain_sweep(const struct options *o)
 static const struct suite_line suite_sched[] = {
     {"fib", "n:40", "serial,stealing", W_ONE_TWO, NULL},
     {"fib", "n:40/variant:gcc", "serial", W_ONE, NULL},
+    {"fib", "n:40/variant:loop", "serial", W_ONE, NULL},
+    {"fib", "n:40/variant:plain", "stealing", W_ONE_TWO, NULL},
     {"nqueens", "n:12", "serial,stealing", W_ONE_TWO, NULL},
     /* The victim policies side by side: nearest first against random. */
     {"uts", "tree:T1", "stealing,stealing-random", W_CPU8, NULL},

@@ -5,7 +5,7 @@
  * callgrind-spawn.sh runs it for n = 25 and 30 and divides the difference
  * by the difference in spawns.
  *
- * usage: wsbench-spawncost <serial|executor> <n>
+ * usage: wsbench-spawncost <serial|executor> <n> [variant]   (fib's variant:, e.g. plain)
  *        wsbench-spawncost --list   (the executors with a native fib, one a line)
  */
 #include <errno.h>
@@ -33,9 +33,9 @@ int main(int argc, char **argv)
         }
         return 0;
     }
-    unsigned long n = argc == 3 ? strtoul(argv[2], &end, 10) : 0;
-    if (argc != 3 || *end != '\0' || n > 40) {
-        fprintf(stderr, "usage: %s <serial|executor> <n <= 40> | --list\n", argv[0]);
+    unsigned long n = argc == 3 || argc == 4 ? strtoul(argv[2], &end, 10) : 0;
+    if ((argc != 3 && argc != 4) || *end != '\0' || n > 40) {
+        fprintf(stderr, "usage: %s <serial|executor> <n <= 40> [variant] | --list\n", argv[0]);
         return 2;
     }
     const struct exec_ops *ops = NULL;
@@ -46,10 +46,11 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    char params[32], err[256];
+    char params[64], err[256];
     void *state;
     struct work_run run = {0};
-    snprintf(params, sizeof(params), "n:%lu", n);
+    snprintf(params, sizeof(params), "n:%lu%s%.24s", n, argc == 4 ? "/variant:" : "",
+             argc == 4 ? argv[3] : "");
     if (workload_fib.prepare(&state, params, err, sizeof(err)) != 0) {
         fprintf(stderr, "%s\n", err);
         return 1;

@@ -3,7 +3,8 @@
  * openmp (libgomp tasks) and tbb (oneTBB), each through its exec_ops only.
  *
  * For each, at 1, 2 and 4 workers: the workloads' native variants for its
- * family, fib(0..20, 25, 30) and nqueens(1, 4, 6, 8, 10, 11); fib(25) built from run() and
+ * family, fib(0..20, 25, 30) and nqueens(1, 4, 6, 8, 10, 11), fib's variant:plain (stealing's;
+ * an error elsewhere, as variant:loop is); fib(25) built from run() and
  * forkn(2); forkn() of 1,000 bodies, each run exactly once (also nested, and from outside run());
  * map() of 10^4 pieces with their answers and ordered timestamps; piece
  * errors; then bad arguments and 20 create/destroy cycles.
@@ -77,6 +78,24 @@ static void test_native(struct exec *x)
     for (size_t k = 0; k < sizeof(nq_n) / sizeof(nq_n[0]); k++) {
         snprintf(params, sizeof(params), "n:%u", nq_n[k]);
         native_run(&workload_nqueens, x, params);
+    }
+    /* fib's variant:plain is stealing's alone, variant:loop serial's: on any
+     * other executor, a clear error (never ignored). */
+    static const char *const vparams[] = {"n:25/variant:plain", "n:25/variant:loop"};
+    for (size_t k = 0; k < 2; k++) {
+        char err[256] = "";
+        void *state = NULL;
+        struct work_run vr = {.label = vparams[k]};
+        REQUIRE(workload_fib.prepare(&state, vparams[k], err, sizeof(err)) == 0);
+        int e = workload_run(&workload_fib, state, ops, x, &vr);
+        if (k == 0 && workload_variant(&workload_fib, ops) ==
+                          workload_variant(&workload_fib, &exec_stealing)) {
+            CHECK_EQ(e, 0);
+        } else {
+            CHECK_EQ(e, -EINVAL);
+            CHECK(strstr(vr.error, k == 0 ? "variant:plain" : "variant:loop") != NULL);
+        }
+        workload_fib.release(state);
     }
     /* The variants themselves, on states made here. */
     CHECK_EQ(workload_variant(&workload_fib, ops)->compute(&fs, ops, x, &run), 0);

@@ -1,6 +1,7 @@
 /*
- * api_check.h - what the API tests of libwsched share: fib in both
- * fork-join styles (ws_sync and ws_reclaim) with its spawn count, a root
+ * api_check.h - what the API tests of libwsched share: fib in three
+ * fork-join styles (ws_sync, ws_reclaim, and ws_reclaim with the frame's
+ * scope closed before the direct call) with its spawn count, a root
  * task that runs it, pool helpers and --name=value options (sanitizer
  * detection is sanitize.h's). Like the tests, it sees only the public
  * header <wsched.h>.
@@ -21,7 +22,10 @@
 
 /* ---- fib: spawn fib(n-1), call fib(n-2) -------------------------------- */
 
-enum fib_style { FIB_SYNC, FIB_RECLAIM };
+/* FIB_SCOPED is sched/README.md's fast shape: the compiler may turn the
+ * direct call into a loop that reuses the dead frame for the next spawn. */
+enum fib_style { FIB_SYNC, FIB_RECLAIM, FIB_SCOPED, FIB_NSTYLES };
+static const char *const fib_style_name[] = {"sync", "reclaim", "scoped"};
 
 struct fib_frame {
     ws_task task;
@@ -31,6 +35,7 @@ struct fib_frame {
 
 static inline long fib_sync(ws_worker *w, ws_head h, int n);
 static inline long fib_reclaim(ws_worker *w, ws_head h, int n);
+static long fib_scoped_node(ws_worker *w, ws_head h, int n);
 
 static inline void fib_sync_task(ws_worker *w, ws_head h, ws_task *t)
 {
@@ -69,6 +74,33 @@ static inline long fib_reclaim(ws_worker *w, ws_head h, int n)
     return a.result + b;
 }
 
+static inline long fib_scoped(ws_worker *w, ws_head h, int n)
+{
+    return n < 2 ? n : fib_scoped_node(w, h, n);
+}
+
+static inline void fib_scoped_task(ws_worker *w, ws_head h, ws_task *t)
+{
+    struct fib_frame *f = WS_CONTAINER_OF(t, struct fib_frame, task);
+    f->result = fib_scoped(w, h, f->n);
+}
+
+static long fib_scoped_node(ws_worker *w, ws_head h, int n)
+{
+    long b;
+    {
+        struct fib_frame a;
+        int mine;
+        a.n = n - 1;
+        h = ws_spawn(w, h, &a.task, fib_scoped_task);
+        b = fib_scoped(w, h, n - 2);
+        h = ws_reclaim(w, h, &a.task, &mine);
+        if (!mine)
+            return a.result + b;
+    }
+    return fib_scoped(w, h, n - 1) + b;
+}
+
 /* The answer, by iteration. */
 static inline long fib_serial(int n)
 {
@@ -97,7 +129,9 @@ struct fib_root {
 static inline void fib_root_fn(ws_worker *w, ws_head h, void *arg)
 {
     struct fib_root *r = arg;
-    r->result = r->style == FIB_SYNC ? fib_sync(w, h, r->n) : fib_reclaim(w, h, r->n);
+    r->result = r->style == FIB_SYNC      ? fib_sync(w, h, r->n)
+                : r->style == FIB_RECLAIM ? fib_reclaim(w, h, r->n)
+                                          : fib_scoped(w, h, r->n);
 }
 
 /* ---- pools ------------------------------------------------------------- */

@@ -1,7 +1,8 @@
 /*
  * test_forkjoin.c - fork-join through the public API, with known answers,
  * on pools of 1, 2, 3 and 8 workers (8 oversubscribes this 2-core machine):
- *  - fib(0..32) with ws_spawn + ws_sync and with ws_spawn + ws_reclaim;
+ *  - fib(0..32) with ws_spawn + ws_sync, with ws_spawn + ws_reclaim, and
+ *    with ws_reclaim and the frame's scope closed before the direct call;
  *  - nqueens 8, 10, 11 (one spawn per valid column, frames in an array on
  *    the stack, a board copy in each frame);
  *  - ws_parallel_for: an exact sum over 10^7 elements for several grains,
@@ -50,12 +51,12 @@ static void check_spawns(ws_pool *p, uint64_t before, uint64_t want, const char 
 
 static void test_fib(ws_pool *p)
 {
-    for (int style = FIB_SYNC; style <= FIB_RECLAIM; style++) {
+    for (int style = 0; style < FIB_NSTYLES; style++) {
         for (int n = 0; n <= opt_fib; n++) {
             uint64_t before = api_spawns(p);
             if (api_run_fib(p, n, (enum fib_style)style) != 0)
-                fprintf(stderr, "fib(%d) %s failed\n", n, style == FIB_SYNC ? "sync" : "reclaim");
-            check_spawns(p, before, fib_spawns(n), style == FIB_SYNC ? "fib/sync" : "fib/reclaim");
+                fprintf(stderr, "fib(%d) %s failed\n", n, fib_style_name[style]);
+            check_spawns(p, before, fib_spawns(n), fib_style_name[style]);
         }
     }
     if (opt_fib >= 32) {
@@ -615,7 +616,7 @@ static uint32_t *make_array(size_t n)
 int main(int argc, char **argv)
 {
     const struct api_opt opts[] = {
-        {"fib", &opt_fib, 0, 40, "fib(0..N) in both styles"},
+        {"fib", &opt_fib, 0, 40, "fib(0..N) in every style"},
         {"sum", &opt_sum, 1, 1000000000, "elements of the parallel_for sum"},
         {"group", &opt_group, 1, 100000000, "children of the task group"},
         {"chain", &opt_chain, 1, 10000000, "length of the chain of nested spawns"},

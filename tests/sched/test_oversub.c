@@ -98,7 +98,7 @@ static void run_pool(unsigned workers, enum ws_pin_policy pin, enum ws_victim_po
     if (info.pin_error != 0)
         CHECK(info.pin_message[0] != '\0');
 
-    for (int style = FIB_SYNC; style <= FIB_RECLAIM; style++)
+    for (int style = 0; style < FIB_NSTYLES; style++)
         api_run_fib(p, (int)opt_fib, (enum fib_style)style);
 
     static struct sum_ctx c;

@@ -3,7 +3,8 @@
  * task per call. It does almost no work per task, so its time is the cost
  * of spawning and syncing: the overhead benchmark of fork-join models.
  *
- * Parameters: n:<0..50> (default 30); variant:twin|gcc (serial only).
+ * Parameters: n:<0..50> (default 30); variant:twin|gcc|loop|plain (gcc and
+ * loop: serial only; plain: stealing only, see fib_stealing.c).
  *
  * - Fork-join executors with a native variant here (fib_stealing.c,
  *   fib_openmp.c, fib_tbb.cc) run it in their own idiom: spawn fib(n-1),
@@ -25,6 +26,12 @@
  * transformations, which the scheduled versions get too (the n < 2 test
  * inlined into callers), are left to gcc. What gcc does with the plain
  * source is measured too (variant:gcc), and reported next to it.
+ *
+ * variant:loop is the twin of fib_stealing.c's default shape, in which
+ * the reclaimed child's call is a loop: the n < 2 test in an inline
+ * wrapper, fib(n-2) a real call, fib(n-1) in tail position (gcc makes it
+ * the loop), and nothing else (noinline: no recursion inlined into itself).
+ * Against it, the stealing fib's time is the scheduler's overhead alone.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -45,6 +52,21 @@ __attribute__((noinline)) static int64_t fib_twin(unsigned n)
     int64_t b = fib_twin(n - 2);
     __asm__("" : "+r"(a)); /* keeps fib_twin(n - 2) out of tail position */
     return a + b;
+}
+
+/* variant:loop (see the file comment); n >= 2. */
+__attribute__((noinline)) static int64_t fib_loop_node(unsigned n);
+
+static inline int64_t fib_loop(unsigned n)
+{
+    return n < 2 ? n : fib_loop_node(n);
+}
+
+__attribute__((noinline)) static int64_t fib_loop_node(unsigned n)
+{
+    int64_t y = fib_loop(n - 2);
+    __asm__("" : "+r"(y)); /* y is fib(n-2)'s, not folded into the loop's sum */
+    return fib_loop(n - 1) + y;
 }
 
 /* The same source without the barrier: whatever gcc makes of it. */
@@ -136,8 +158,12 @@ static int fib_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
     uint32_t *args = malloc(((size_t)1 << depth) * sizeof(*args));
     size_t n = 0;
     int64_t sum = 0;
-    int err;
+    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
 
+    if (err != 0) {
+        free(args);
+        return err;
+    }
     if (args == NULL) {
         snprintf(run->error, sizeof(run->error), "%s: out of memory", run->label);
         return -ENOMEM;
@@ -164,15 +190,19 @@ static int fib_prepare(void **state, const char *params, char *err, size_t errle
         return -EINVAL;
     }
     if (param_str(params, "variant", variant, sizeof(variant)) < 0 ||
-        (strcmp(variant, "twin") != 0 && strcmp(variant, "gcc") != 0)) {
-        snprintf(err, errlen, "fib: variant must be twin or gcc");
+        (strcmp(variant, "twin") != 0 && strcmp(variant, "gcc") != 0 &&
+         strcmp(variant, "loop") != 0 && strcmp(variant, "plain") != 0)) {
+        snprintf(err, errlen, "fib: variant must be twin, gcc, loop or plain");
         return -EINVAL;
     }
     struct fib_state *s = wl_state_new(sizeof(*s), "fib", err, errlen);
     if (s == NULL)
         return -ENOMEM;
     s->n = (unsigned)n;
-    s->variant_gcc = strcmp(variant, "gcc") == 0;
+    s->variant = strcmp(variant, "gcc") == 0     ? FIB_GCC
+                 : strcmp(variant, "loop") == 0  ? FIB_LOOP
+                 : strcmp(variant, "plain") == 0 ? FIB_PLAIN
+                                                 : FIB_TWIN;
     fib_closed(s->n, &s->a.want, &s->a.tasks);
     wl_label(s->a.label, sizeof(s->a.label), "fib", params);
     s->a.unit = "";
@@ -180,14 +210,28 @@ static int fib_prepare(void **state, const char *params, char *err, size_t errle
     return 0;
 }
 
+int fib_variant_check(const struct fib_state *s, enum fib_variant mine, const char *exec,
+                      struct work_run *run)
+{
+    static const char *const names[] = {"twin", "gcc", "loop", "plain"};
+    static const char *const owners[] = {"", "serial", "serial", "stealing"};
+
+    if (s->variant == FIB_TWIN || s->variant == mine || (mine == FIB_GCC && s->variant == FIB_LOOP))
+        return 0;
+    snprintf(run->error, sizeof(run->error), "fib: variant:%s is for the %s executor, not %s",
+             names[s->variant], owners[s->variant], exec);
+    return -EINVAL;
+}
+
 static int fib_run_nested(void *state, const struct exec_ops *ops, struct exec *x,
                           struct work_run *run)
 {
     struct fib_state *s = state;
     struct fib_fj root = {ops, s->n, 0};
-    int err = ops->run(x, fib_fj_node, &root);
+    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
 
-    (void)run;
+    if (err == 0)
+        err = ops->run(x, fib_fj_node, &root);
     s->a.got = root.result;
     return err;
 }
@@ -197,8 +241,15 @@ static const struct wl_variant fib_variants[] = WL_VARIANTS(fib);
 static int fib_serial(void *state, struct work_run *run)
 {
     struct fib_state *s = state;
-    s->a.got = s->variant_gcc ? fib_gcc(s->n) : fib_twin(s->n);
-    return wl_answer_check(s, s->variant_gcc ? "serial (gcc variant)" : "serial", run);
+    static const char *const what[] = {"serial", "serial (gcc variant)", "serial (loop variant)"};
+    int err = fib_variant_check(s, FIB_GCC, "serial", run);
+
+    if (err != 0)
+        return err;
+    s->a.got = s->variant == FIB_GCC    ? fib_gcc(s->n)
+               : s->variant == FIB_LOOP ? fib_loop(s->n)
+                                        : fib_twin(s->n);
+    return wl_answer_check(s, what[s->variant], run);
 }
 
 const struct workload workload_fib = {

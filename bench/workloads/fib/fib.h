@@ -22,11 +22,22 @@ extern "C" {
 /* fib(50) takes minutes on one core; the largest an int64_t holds is fib(92). */
 #define FIB_MAX_N 50
 
+/* variant: twin (each executor's own form), gcc and loop (serial), plain (stealing). */
+enum fib_variant { FIB_TWIN, FIB_GCC, FIB_LOOP, FIB_PLAIN };
+
 struct fib_state {
     struct wl_answer a; /* want: fib(n), by iteration; tasks: the spawns, fib(n+1) - 1 */
     unsigned n;
-    int variant_gcc; /* the serial twin as gcc compiles the plain source */
+    enum fib_variant variant;
 };
+
+/*
+ * 0 if s's variant is twin or one the caller's executor has (`mine`:
+ * FIB_GCC for serial, which has loop too; FIB_TWIN when it has none); else -EINVAL with the reason
+ * in run->error: a variant is never ignored silently.
+ */
+int fib_variant_check(const struct fib_state *s, enum fib_variant mine, const char *exec,
+                      struct work_run *run);
 
 /* fib_stealing(), fib_openmp(), fib_tbb(): the VARIANTS of fib's registry line. */
 WL_DECLARE_VARIANTS(fib)

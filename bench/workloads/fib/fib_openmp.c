@@ -32,8 +32,10 @@ __attribute__((noinline)) static int64_t fib_openmp_root(unsigned workers, unsig
 int fib_openmp(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
 {
     struct fib_state *s = state;
+    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
 
-    (void)run;
+    if (err != 0)
+        return err;
     s->a.got = fib_openmp_root(ops->workers(x), s->n);
     return 0;
 }

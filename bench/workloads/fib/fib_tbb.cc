@@ -38,9 +38,10 @@ __attribute__((noinline)) static int64_t fib_tbb_root(tbb::task_arena &arena, un
 extern "C" int fib_tbb(void *state, const struct exec_ops *ops, struct exec *x,
                        struct work_run *run)
 {
-    (void)ops;
-    (void)run;
     struct fib_state *s = static_cast<struct fib_state *>(state);
+    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
+    if (err != 0)
+        return err;
     try {
         s->a.got = fib_tbb_root(exec_tbb_arena(x), s->n);
     } catch (const std::bad_alloc &) {
