@@ -389,7 +389,10 @@ static inline ws_head ws_sync(ws_worker *w, ws_head h, ws_task *t) WS__WUR;
  *
  * (The head is returned, not updated through a pointer: a parameter whose
  * address is taken keeps GCC from inlining the caller's base case into its
- * call sites, measured in sched/README.md.)
+ * call sites, measured in sched/README.md.) Once t is back, its frame is
+ * dead: end the frame's scope there and make the direct call after it, and
+ * the compiler can turn that call into a loop that reuses the frame
+ * (sched/README.md, "Recursive tasks: two rules of shape").
  */
 static inline ws_head ws_reclaim(ws_worker *w, ws_head h, ws_task *t, int *mine) WS__WUR;
 
@@ -539,14 +542,20 @@ static inline struct ws__own *ws__own_of(ws_worker *w)
 }
 
 /*
- * x > *m, where *m is split or limit: a relaxed atomic load and a compare.
- * GCC and Clang do not fold an atomic load into the compare's memory
- * operand (a load into a register, then the compare: two instructions where
- * one does), so on x86-64 the compare reads the word itself, in asm. An
- * aligned 8-byte load is single-copy atomic on x86, so this is exactly a
- * relaxed load, and the asm is not a C access that could race; volatile,
- * so that it is neither merged nor hoisted out of a loop (a thief's poison
- * must be seen at the next spawn, as with an atomic load). Under
+ * x > o->field, where field is split or limit: a relaxed atomic load and a
+ * compare. GCC and Clang do not fold an atomic load into the compare's
+ * memory operand (a load into a register, then the compare: two
+ * instructions where one does), so on x86-64 the compare reads the word
+ * itself, in asm. An aligned 8-byte load is single-copy atomic on x86, so
+ * this is exactly a relaxed load, and the asm is not a C access that could
+ * race; volatile, so that it is neither merged nor hoisted out of a loop (a
+ * thief's poison must be seen at the next spawn, as with an atomic load).
+ * The asm addresses the word as an offset from o, the worker the caller
+ * holds anyway: given the word's address, GCC hoisted &o->split and
+ * &o->limit out of fib's loop into two registers of their own, and spilled
+ * the worker around every call (30.5 instructions per spawn against 32.0,
+ * measured). The "m"(*o) input says that the asm reads *o, which orders it
+ * after the owner's own stores there, as a load would be. Under
  * ThreadSanitizer, which cannot see into asm, and elsewhere: the C11 load.
  */
 #if defined(__SANITIZE_THREAD__)
@@ -556,16 +565,21 @@ static inline struct ws__own *ws__own_of(ws_worker *w)
 #define WS__TSAN 1
 #endif
 #endif
-static inline int ws__above(uintptr_t x, WS__ATOMIC(uintptr_t) * m)
-{
 #if defined(__x86_64__) && defined(__GCC_ASM_FLAG_OUTPUTS__) && !defined(WS__TSAN)
-    int a;
-    __asm__ volatile("cmpq %2, %1" : "=@cca"(a) : "r"(x), "m"(*(uintptr_t *)(void *)m));
-    return a;
+/* A macro, so that the offset is a constant at every optimisation level. */
+#define ws__above(ws__x, ws__o, field)                                                             \
+    __extension__({                                                                                \
+        int ws__a;                                                                                 \
+        __asm__ volatile("cmpq %c[off](%[o]), %[x]"                                                \
+                         : "=@cca"(ws__a)                                                          \
+                         : [x] "r"((uintptr_t)(ws__x)), [o] "r"(ws__o),                            \
+                           [off] "i"(offsetof(struct ws__own, field)), "m"(*(ws__o)));             \
+        ws__a;                                                                                     \
+    })
 #else
-    return x > atomic_load_explicit(m, memory_order_relaxed);
+#define ws__above(ws__x, ws__o, field)                                                             \
+    ((uintptr_t)(ws__x) > atomic_load_explicit(&(ws__o)->field, memory_order_relaxed))
 #endif
-}
 
 /* A head is a pointer to a deque slot. */
 #define WS__SLOT(h) ((WS__ATOMIC(ws_task *) *)(void *)(h))
@@ -601,7 +615,7 @@ static inline ws_head ws_spawn(ws_worker *w, ws_head head, ws_task *t, ws_task_f
     /* [F2] relaxed: limit is owner data that thieves may lower as a hint
      * ([D2] in ws__deque_demand()); a missed hint only delays a steal.
      * s >= limit, as s + 1 > limit: only the new head stays live. */
-    if (WS__UNLIKELY(ws__above((uintptr_t)(s + 1), &o->limit)))
+    if (WS__UNLIKELY(ws__above((uintptr_t)(s + 1), o, limit)))
         return ws__spawn_slow(w, (ws_head)(void *)(s + 1));
     return (ws_head)(void *)(s + 1);
 }
@@ -612,7 +626,7 @@ static inline ws_head ws_sync(ws_worker *w, ws_head head, ws_task *t)
     WS__OPAQUE(head);
     /* [F3] relaxed: as [F2]; a poisoned split sends us to the slow path.
      * The slot head - 1 >= split, as head > split. */
-    if (WS__LIKELY(ws__above((uintptr_t)head, &o->split))) {
+    if (WS__LIKELY(ws__above((uintptr_t)head, o, split))) {
         WS__ATOMIC(ws_task *) *s = WS__SLOT(head) - 1;
         /* [F4] relaxed: a private slot; free slots hold NULL, which is how
          * an entry without a head finds it (ws__deque_find_head). */
@@ -629,7 +643,7 @@ static inline ws_head ws_reclaim(ws_worker *w, ws_head head, ws_task *t, int *mi
     (void)t; /* the slot head - 1 holds it */
     WS__OPAQUE(head);
     /* [F3], [F4] as in ws_sync. */
-    if (WS__LIKELY(ws__above((uintptr_t)head, &o->split))) {
+    if (WS__LIKELY(ws__above((uintptr_t)head, o, split))) {
         WS__ATOMIC(ws_task *) *s = WS__SLOT(head) - 1;
         atomic_store_explicit(s, NULL, memory_order_relaxed);
         *mine = 1;
