@@ -58,6 +58,22 @@ server_start() {
     return 1
 }
 
+# server_quiesce PORT: waits (at most 20 s) until no server-side socket of
+# PORT is still established or has its peer's close unread (CLOSE_WAIT),
+# i.e. until the server has read everything its clients sent: what arrives
+# at a stopping server is not served (the models read and discard, or are
+# cancelled), so a client's last requests must be in before the stop, on a
+# loaded machine too. From /proc/net/tcp (states 01 and 08), no tool needed.
+server_quiesce() {
+    hex=$(printf '%04X' "$1")
+    for _ in $(seq 200); do
+        awk -v p=":$hex" 'NR > 1 && substr($2, length($2) - 4) == p && ($4 == "01" || $4 == "08") { n++ }
+            END { exit n > 0 ? 1 : 0 }' /proc/net/tcp && return 0
+        sleep 0.1
+    done
+    echo "server_quiesce: port $1 still has open connections after 20 s" >&2
+}
+
 # server_stop OUT: SIGTERM, wait, and the stopped line in $stopped; the
 # exit status must be 0.
 server_stop() {

@@ -27,6 +27,7 @@ server_start "$WSSERVE" "$WORK/server.out" --model "$MODEL" --iters-per-us 20 ||
 timeout 60 wrk -t2 -c16 -d2s --timeout 10s --latency -s "$LUA" \
     "http://127.0.0.1:$port/?work=20" -- count >"$WORK/wrk.out" 2>"$WORK/wrk.err"
 expect_eq "wrk's exit status" "$?" 0
+server_quiesce "$port"
 server_stop "$WORK/server.out"
 line=$(grep '^wrk-report: ' "$WORK/wrk.out")
 check "wrk printed the wrk-report line: $(cat "$WORK/wrk.err")" [ -n "$line" ]
