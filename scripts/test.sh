@@ -2,7 +2,8 @@
 # Builds and runs every test: the format check, a normal build, then the
 # whole suite again under ThreadSanitizer and under AddressSanitizer+UBSan,
 # a static libwsched (-DBUILD_SHARED_LIBS=OFF) with its tests, the library
-# alone (-DWS_BUILD_BENCH=OFF -DWS_BUILD_TESTS=OFF) installed and consumed,
+# alone (-DWS_BUILD_BENCH=OFF -DWS_BUILD_TESTS=OFF, without MPI) installed
+# and consumed,
 # then wsbench's --quick smoke run (every executor x workload gives the
 # right answer).
 # Build trees: build/test-{plain,tsan,asan,static,lib}. Usage: scripts/test.sh
@@ -41,10 +42,12 @@ ASAN_OPTIONS="detect_leaks=1:abort_on_error=0" UBSAN_OPTIONS="print_stacktrace=1
 # A static libwsched, linked into every test and wsbench, and installed.
 run_suite static -DWS_SANITIZE= -DBUILD_SHARED_LIBS=OFF
 # The library alone, as a project that embeds or installs it builds it: no
-# tests, no wsbench (so no Google Benchmark, OpenMP or oneTBB needed), then
+# tests, no wsbench (so no Google Benchmark, OpenMP or oneTBB needed) and no
+# MPI (the plain and static builds install and consume libwsched-mpi), then
 # installed and consumed by CMake's find_package and by pkg-config.
-echo "==== lib: configure and build (build/test-lib), install, consume"
-configure build/test-lib -DWS_SANITIZE= -DWS_BUILD_BENCH=OFF -DWS_BUILD_TESTS=OFF
+echo "==== lib: configure and build (build/test-lib, MPI off), install, consume"
+configure build/test-lib -DWS_SANITIZE= -DWS_BUILD_BENCH=OFF -DWS_BUILD_TESTS=OFF \
+  -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON
 sh tests/sched/test_install.sh build/test-lib .
 
 echo "==== wsbench --quick (plain build)"
