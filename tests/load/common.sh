@@ -71,7 +71,8 @@ server_quiesce() {
             END { exit n > 0 ? 1 : 0 }' /proc/net/tcp && return 0
         sleep 0.1
     done
-    echo "server_quiesce: port $1 still has open connections after 20 s" >&2
+    fail "the server still had connections open on port $1 20 s after its clients closed them"
+    return 1
 }
 
 # server_stop OUT: SIGTERM, wait, and the stopped line in $stopped; the

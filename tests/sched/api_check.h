@@ -113,7 +113,7 @@ static inline long fib_serial(int n)
     return a;
 }
 
-/* Spawns made by fib_sync(n) or fib_reclaim(n): s(n) = s(n-1) + s(n-2) + 1. */
+/* Spawns made by fib(n) in any style: s(n) = s(n-1) + s(n-2) + 1. */
 static inline uint64_t fib_spawns(int n)
 {
     return n < 1 ? 0 : (uint64_t)fib_serial(n + 1) - 1;

@@ -110,8 +110,9 @@ run_example "pkg-config" "$tmp/pc/wsched_example"
 mpilib=$(find "$prefix" -name 'libwsched-mpi.*' -type f | head -n 1)
 if [ -n "$mpilib" ] && [ -n "$sanitize" ]; then
     # Open MPI itself is not instrumented, and leaks at exit what LeakSanitizer
-    # would report (tests/sched/mpi/lsan.supp): the plain, static and library
-    # builds check these consumers.
+    # would report (tests/sched/mpi/lsan.supp): the plain and static builds
+    # check these consumers (scripts/test.sh builds the library alone
+    # without MPI).
     say "sanitizer build: libwsched-mpi's consumers are checked in the plain builds"
 elif [ -n "$mpilib" ]; then
     [ -f "$prefix/include/wsched_mpi.h" ] || fail "no $prefix/include/wsched_mpi.h"

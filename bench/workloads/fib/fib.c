@@ -21,11 +21,13 @@
  * an accumulator), and inlines the recursion into itself a few levels deep:
  * half the calls of the computation the scheduler runs, where every spawn
  * is a real frame. The twin therefore makes both calls real calls, as the
- * scheduled versions do: `noinline`, and an empty asm on the first result
- * after the second call so that neither call is in tail position. Other
- * transformations, which the scheduled versions get too (the n < 2 test
- * inlined into callers), are left to gcc. What gcc does with the plain
- * source is measured too (variant:gcc), and reported next to it.
+ * plain shape of the scheduled versions does (fib_stealing.c's
+ * variant:plain, OpenMP's and TBB's): `noinline`, and an empty asm on the
+ * first result after the second call so that neither call is in tail
+ * position. Other transformations, which the scheduled versions get too
+ * (the n < 2 test inlined into callers), are left to gcc. What gcc does
+ * with the plain source is measured too (variant:gcc), and reported next
+ * to it.
  *
  * variant:loop is the twin of fib_stealing.c's default shape, in which
  * the reclaimed child's call is a loop: the n < 2 test in an inline
