@@ -92,6 +92,7 @@ check "backlog run: requests left unsent behind late replies" [ "$(kv "$line" un
 adds_up "backlog run"
 s3=$sent
 a3=$answered
+server_quiesce "$port"
 server_stop "$WORK/srv-main.out"
 expect_eq "the server's requests against wsopen's sends" "$(kv "$stopped" requests)" \
     $((s1 + s2 + s3))
@@ -126,6 +127,7 @@ adds_up "max-conns run"
 check "max-conns run: some answered" [ "$answered" -gt 0 ]
 check "max-conns run: refusals seen (closed connections or failed requests)" \
     [ $(($(kv "$line" closed_idle) + $(kv "$line" err_read))) -gt 0 ]
+server_quiesce "$port"
 server_stop "$WORK/srv-max.out"
 expect_eq "max-conns run: the server's answers against wsopen's" "$(kv "$stopped" answered)" \
     "$answered"
