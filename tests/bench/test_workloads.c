@@ -141,7 +141,7 @@ static void test_case(const struct wcase *c)
     run_on(c, state, &exec_eventloop_offload, exec_eventloop_pool_threads());
     c->w->release(state);
     CHECK_EQU(count_fds(), fds);
-    CHECK_EQU(count_threads_settled(threads), threads);
+    CHECK_LE(count_threads_settled(threads), threads); /* none left behind (see proc_check.h) */
     CHECK_EQU(count_tmp(), 0);
 }
 
@@ -262,7 +262,7 @@ static void test_bad_params(void)
                         bad[i].w->name, bad[i].params, err, bad[i].says);
     }
     CHECK_EQU(count_fds(), fds);
-    CHECK_EQU(count_threads_settled(threads), threads);
+    CHECK_LE(count_threads_settled(threads), threads); /* none left behind (see proc_check.h) */
     CHECK_EQU(count_tmp(), 0);
 }
 
@@ -297,7 +297,7 @@ static void test_cycles(void)
         }
     }
     CHECK_EQU(count_fds(), fds);
-    CHECK_EQU(count_threads_settled(threads), threads);
+    CHECK_LE(count_threads_settled(threads), threads); /* none left behind (see proc_check.h) */
     CHECK_EQU(count_tmp(), 0);
 }
 

@@ -385,7 +385,7 @@ static void test_cycles(void)
         CHECK_EQ(ws_pool_destroy(p), 0);
     }
     CHECK_EQU(count_fds(), fds);
-    CHECK_EQU(count_threads_settled(threads), threads);
+    CHECK_LE(count_threads_settled(threads), threads); /* none left behind (see proc_check.h) */
     printf("%lld create/destroy cycles in %.1f s: %zu descriptors and %zu threads before and "
            "after\n",
            opt_cycles, api_now() - t0, fds, threads);

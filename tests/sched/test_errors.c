@@ -406,7 +406,7 @@ static void test_huge_stack(void)
     if (e == 0 && p != NULL)
         ws_pool_destroy(p);
     CHECK_EQU(count_fds(), fds);
-    CHECK_EQU(count_threads_settled(threads), threads);
+    CHECK_LE(count_threads_settled(threads), threads); /* none left behind (see proc_check.h) */
 }
 
 /* In a child process: the address space holds two more 1 GiB stacks and
