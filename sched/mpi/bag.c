@@ -316,17 +316,15 @@ static void loop_task(ws_worker *w, ws_head h, ws_task *t)
     char stackbuf[256], *item = r->isz <= sizeof(stackbuf) ? stackbuf : malloc(r->isz);
     struct wsm_worker *me = wsm_part(r, w);
 
-    if (me != NULL && item != NULL && wsm_part_result(r, me) != 0) {
+    if (item == NULL || (me != NULL && wsm_part_result(r, me) != 0)) {
         wsm_fail(r, -ENOMEM);
-    } else if (me != NULL && item != NULL) {
+    } else if (me != NULL) {
         uint64_t t0 = me->depth == 0 ? wsm_now_ns() : 0;
         me->depth++;
         run_items(r, w, h, me, item);
         me->depth--;
         if (me->depth == 0)
             me->busy_ns += wsm_now_ns() - t0;
-    } else if (item == NULL) {
-        wsm_fail(r, -ENOMEM);
     }
     if (item != stackbuf)
         free(item);

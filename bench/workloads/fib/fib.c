@@ -160,7 +160,7 @@ static int fib_run_flat(void *state, const struct exec_ops *ops, struct exec *x,
     uint32_t *args = malloc(((size_t)1 << depth) * sizeof(*args));
     size_t n = 0;
     int64_t sum = 0;
-    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
+    int err = fib_variant_check(s, NULL, ops->name, run);
 
     if (err != 0) {
         free(args);
@@ -212,13 +212,13 @@ static int fib_prepare(void **state, const char *params, char *err, size_t errle
     return 0;
 }
 
-int fib_variant_check(const struct fib_state *s, enum fib_variant mine, const char *exec,
+int fib_variant_check(const struct fib_state *s, const char *family, const char *exec,
                       struct work_run *run)
 {
     static const char *const names[] = {"twin", "gcc", "loop", "plain"};
-    static const char *const owners[] = {"", "serial", "serial", "stealing"};
+    static const char *const owners[] = {NULL, "serial", "serial", "stealing"};
 
-    if (s->variant == FIB_TWIN || s->variant == mine || (mine == FIB_GCC && s->variant == FIB_LOOP))
+    if (s->variant == FIB_TWIN || (family != NULL && strcmp(owners[s->variant], family) == 0))
         return 0;
     snprintf(run->error, sizeof(run->error), "fib: variant:%s is for the %s executor, not %s",
              names[s->variant], owners[s->variant], exec);
@@ -230,7 +230,7 @@ static int fib_run_nested(void *state, const struct exec_ops *ops, struct exec *
 {
     struct fib_state *s = state;
     struct fib_fj root = {ops, s->n, 0};
-    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
+    int err = fib_variant_check(s, NULL, ops->name, run);
 
     if (err == 0)
         err = ops->run(x, fib_fj_node, &root);
@@ -244,7 +244,7 @@ static int fib_serial(void *state, struct work_run *run)
 {
     struct fib_state *s = state;
     static const char *const what[] = {"serial", "serial (gcc variant)", "serial (loop variant)"};
-    int err = fib_variant_check(s, FIB_GCC, "serial", run);
+    int err = fib_variant_check(s, "serial", "serial", run);
 
     if (err != 0)
         return err;

@@ -32,11 +32,12 @@ struct fib_state {
 };
 
 /*
- * 0 if s's variant is twin or one the caller's executor has (`mine`:
- * FIB_GCC for serial, which has loop too; FIB_TWIN when it has none); else -EINVAL with the reason
- * in run->error: a variant is never ignored silently.
+ * 0 if s's variant is twin or belongs to the caller's executor family
+ * (`family`: "serial" for gcc and loop, "stealing" for plain; NULL for an
+ * executor with none); else -EINVAL with the reason in run->error: a
+ * variant is never ignored silently.
  */
-int fib_variant_check(const struct fib_state *s, enum fib_variant mine, const char *exec,
+int fib_variant_check(const struct fib_state *s, const char *family, const char *exec,
                       struct work_run *run);
 
 /* fib_stealing(), fib_openmp(), fib_tbb(): the VARIANTS of fib's registry line. */

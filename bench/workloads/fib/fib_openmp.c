@@ -32,7 +32,7 @@ __attribute__((noinline)) static int64_t fib_openmp_root(unsigned workers, unsig
 int fib_openmp(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
 {
     struct fib_state *s = state;
-    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
+    int err = fib_variant_check(s, NULL, ops->name, run);
 
     if (err != 0)
         return err;

@@ -105,7 +105,7 @@ static void fib_stealing_root(ws_worker *w, ws_head h, void *arg)
 
 int fib_stealing(void *state, const struct exec_ops *ops, struct exec *x, struct work_run *run)
 {
-    int err = fib_variant_check(state, FIB_PLAIN, ops->name, run);
+    int err = fib_variant_check(state, "stealing", ops->name, run);
 
     if (err != 0)
         return err;

@@ -39,7 +39,7 @@ extern "C" int fib_tbb(void *state, const struct exec_ops *ops, struct exec *x,
                        struct work_run *run)
 {
     struct fib_state *s = static_cast<struct fib_state *>(state);
-    int err = fib_variant_check(s, FIB_TWIN, ops->name, run);
+    int err = fib_variant_check(s, NULL, ops->name, run);
     if (err != 0)
         return err;
     try {
